@@ -1,0 +1,2 @@
+// Kubernetes-style control API.
+export {};

@@ -1,0 +1,2 @@
+// Per-node BGP speaker (Cilium BGP Control Plane v2).
+export {};

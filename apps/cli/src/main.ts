@@ -1,0 +1,2 @@
+// The bosun command.
+export {};

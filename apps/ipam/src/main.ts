@@ -1,0 +1,2 @@
+// LB IPAM service.
+export {};

@@ -1,0 +1,2 @@
+// Per-node L2 announcer (ARP/NDP).
+export {};

@@ -1,0 +1,2 @@
+// Event timeline, tail, replay.
+export {};

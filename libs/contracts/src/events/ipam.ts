@@ -1,0 +1,4 @@
+import type { EventDefinition } from '../catalogue';
+
+/** Events of the `ipam` context. */
+export const ipamEvents: EventDefinition[] = [];

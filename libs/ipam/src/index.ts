@@ -1,0 +1,2 @@
+// LB IPAM decider: pools, allocations, sharing, conflicts (pure).
+export {};

@@ -1,0 +1,2 @@
+// ARP/NDP codecs, responder over libpcap, gratuitous announcements.
+export {};

@@ -1,0 +1,2 @@
+// NestJS custom transport over NATS JetStream.
+export {};

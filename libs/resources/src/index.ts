@@ -1,0 +1,2 @@
+// Resource schemas from the CRDs, defaulting, validation with field paths, label selectors, the object projection.
+export * from './selector';

@@ -1,0 +1,2 @@
+// OpenTelemetry bootstrap, trace-context carriers, Prometheus metrics, health, structured logs.
+export {};

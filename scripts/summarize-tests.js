@@ -1,0 +1,16 @@
+// Prints `N passed, N failed` from Vitest's JSON report (a suite that failed to load counts as a failure).
+const fs = require('node:fs');
+const file = process.argv[2];
+if (!fs.existsSync(file)) { console.log('0 passed, 1 failed'); process.exit(1); }
+const r = JSON.parse(fs.readFileSync(file, 'utf8'));
+let passed = 0, failed = 0;
+for (const suite of r.testResults ?? []) {
+  const tests = suite.assertionResults ?? [];
+  for (const t of tests) {
+    if (t.status === 'passed') passed++;
+    else if (t.status === 'failed') failed++;
+  }
+  if (tests.length === 0 && suite.status === 'failed') failed++;
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);

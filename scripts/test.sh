@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# npm test: install what is missing, build, run every test (unit, integration, interop), and end
+# with one line `N passed, N failed` summed from Vitest's JSON report.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh || exit 1
+mkdir -p .bosun
+echo "[test] building (tsc -b)"
+if ! npx tsc -b tsconfig.build.json; then
+  echo "[test] build failed"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+rm -f .bosun/test-results.json
+CI=true npx vitest run "$@"
+code=$?
+node scripts/summarize-tests.js .bosun/test-results.json || { echo "0 passed, 1 failed"; exit 1; }
+exit $code
