@@ -1,2 +1,3 @@
 // Resource schemas from the CRDs, defaulting, validation with field paths, label selectors, the object projection.
 export * from './selector';
+export * from './kinds';

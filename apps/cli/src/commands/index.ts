@@ -1,0 +1,11 @@
+import type { Command } from 'commander';
+
+/**
+ * Each area of the CLI lives in its own file here and exports `register(program)`.
+ * Add yours to this list (one line).
+ */
+export type CommandModule = { register(program: Command): void };
+
+export const commandModules: Array<() => Promise<CommandModule>> = [
+  // e.g. () => import('./bgp'),
+];
