@@ -1,0 +1,2 @@
+// Client of the Bosun API: typed REST calls at Kubernetes paths, list+watch informers, Unix-socket servers.
+export {};
