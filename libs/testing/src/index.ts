@@ -1,2 +1,2 @@
 // Network-namespace topologies, BIRD/GoBGP/FRR launchers, Postgres and NATS fixtures.
-export {};
+export * from './net/index.js';

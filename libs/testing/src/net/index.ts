@@ -1,0 +1,6 @@
+// Network-namespace primitives and real-peer launchers for interop tests.
+export * from './exec.js';
+export * from './wait.js';
+export * from './process.js';
+export * from './netns.js';
+export * from './addresses.js';
