@@ -1,2 +1,2 @@
-// ARP/NDP codecs, responder over libpcap, gratuitous announcements.
-export {};
+// ARP/NDP codecs, L2 announcement policy semantics, the lease election, and packet I/O over libpcap.
+export * from './codec';

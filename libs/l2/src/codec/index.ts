@@ -1,0 +1,4 @@
+export * from './addresses';
+export * from './ethernet';
+export * from './arp';
+export * from './ndp';
