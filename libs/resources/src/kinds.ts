@@ -17,6 +17,8 @@ export interface KindInfo {
   readonly storageVersion: string;
   /** Has a `status` subresource (spec changes and status changes are separate writes). */
   readonly hasStatus: boolean;
+  /** Read-only kind that exists only as a projection of other contexts' events (e.g. L2 Leases). */
+  readonly projected?: boolean;
 }
 
 const k = (i: Omit<KindInfo, 'singular' | 'categories' | 'storageVersion' | 'shortNames'> & Partial<KindInfo>): KindInfo => ({
@@ -42,6 +44,8 @@ export const KINDS: readonly KindInfo[] = [
   k({ group: '', kind: 'Secret', plural: 'secrets', shortNames: [], namespaced: true, versions: ['v1'], hasStatus: false }),
   k({ group: 'discovery.k8s.io', kind: 'EndpointSlice', plural: 'endpointslices', shortNames: [], namespaced: true, versions: ['v1'], hasStatus: false }),
   k({ group: 'networking.k8s.io', kind: 'NetworkPolicy', plural: 'networkpolicies', shortNames: ['netpol'], namespaced: true, versions: ['v1'], hasStatus: false }),
+  // projected (read-only): Cilium's L2 announcement leases `cilium-l2announce-<ns>-<svc>`
+  k({ group: 'coordination.k8s.io', kind: 'Lease', plural: 'leases', shortNames: [], namespaced: true, versions: ['v1'], hasStatus: false, projected: true }),
   // cilium.io
   cilium('CiliumLoadBalancerIPPool', 'ciliumloadbalancerippools', ['ippools', 'ippool', 'lbippool', 'lbippools']),
   cilium('CiliumBGPClusterConfig', 'ciliumbgpclusterconfigs', ['cbgpcluster'], { categories: ['cilium', 'ciliumbgp'] }),

@@ -25,20 +25,22 @@ export const ResourceApplied = defineEvent({
     generation: z.number().int().positive(),
     object: z.record(z.string(), z.unknown()),
     fieldManager: z.string().optional(),
+    /** The authenticated user who made the change (audit). */
+    user: z.string().optional(),
   }),
 });
 
 export const ResourceDeleted = defineEvent({
   type: 'resource.Deleted',
   version: 1,
-  schema: z.object({ ref: ObjectRef, reason: z.string().optional() }),
+  schema: z.object({ ref: ObjectRef, reason: z.string().optional(), user: z.string().optional() }),
 });
 
 /** A client wrote the `status` subresource of an object the API owns. */
 export const ResourceStatusUpdated = defineEvent({
   type: 'resource.StatusUpdated',
   version: 1,
-  schema: z.object({ ref: ObjectRef, status: z.record(z.string(), z.unknown()) }),
+  schema: z.object({ ref: ObjectRef, status: z.record(z.string(), z.unknown()), user: z.string().optional() }),
 });
 
 /** A Secret was stored in the secret store: the event carries only the reference and a hash. */
@@ -52,6 +54,7 @@ export const SecretApplied = defineEvent({
     keys: z.array(z.string()),
     sha256: z.string(),
     generation: z.number().int().positive(),
+    user: z.string().optional(),
   }),
 });
 
