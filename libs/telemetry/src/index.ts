@@ -1,2 +1,3 @@
 // OpenTelemetry bootstrap, trace-context carriers, Prometheus metrics, health, structured logs.
-export {};
+export * from './trace-context';
+export * from './spans';

@@ -1,2 +1,3 @@
 // Network-namespace topologies, BIRD/GoBGP/FRR launchers, Postgres and NATS fixtures.
 export * from './net/index.js';
+export * from './postgres';

@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { EventCatalogue, defineEvent } from '@bosun/contracts';
+import { createTestEventStore, dropStaleSchemas, withPgClient, type TestEventStore } from '@bosun/testing';
+import { WrongExpectedVersionError, type Checkpoint, type EventEnvelope } from '@bosun/event-store';
+
+const Counted = defineEvent({ type: 'test.Counted', version: 2, schema: z.object({ n: z.number().int(), label: z.string() }), upcasters: { 1: (d: { n: number }) => ({ ...d, label: 'v1' }) } });
+const Noted = defineEvent({ type: 'test.Noted', version: 1, schema: z.object({ text: z.string() }) });
+const catalogue = new EventCatalogue([Counted, Noted]);
+const counted = (n: number) => ({ type: 'test.Counted', data: { n, label: `#${n}` } });
+
+let t: TestEventStore;
+beforeAll(async () => {
+  await dropStaleSchemas('es');
+  t = await createTestEventStore('es', { catalogue, pollIntervalMs: 200 });
+});
+afterAll(async () => {
+  await t?.cleanup();
+});
+
+describe('append and read', () => {
+  it('appends with expected versions and reads the stream back in order', async () => {
+    const r1 = await t.store.append('acct-1', 'no_stream', [counted(1), counted(2)], { correlationId: 'corr-1' });
+    expect(r1.nextExpectedVersion).toBe(2);
+    const r2 = await t.store.append('acct-1', 2, [counted(3)]);
+    expect(r2.nextExpectedVersion).toBe(3);
+    expect(r2.lastPosition).toBeGreaterThan(r1.lastPosition);
+    const events = await t.store.readStream('acct-1');
+    expect(events.map((e) => [e.streamVersion, (e.data as { n: number }).n])).toEqual([[1, 1], [2, 2], [3, 3]]);
+    expect(events[0]!.correlationId).toBe('corr-1');
+    expect(events[2]!.correlationId).toBe(events[2]!.id);
+    expect(await t.store.streamVersion('acct-1')).toBe(3);
+    expect(await t.store.streamVersion('acct-none')).toBe(0);
+  });
+
+  it('rejects a stale expected version with the typed error, carrying the actual version', async () => {
+    await t.store.append('acct-2', 0, [counted(1)]);
+    const err = await t.store.append('acct-2', 0, [counted(2)]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WrongExpectedVersionError);
+    expect((err as WrongExpectedVersionError).actual).toBe(1);
+    await expect(t.store.append('acct-2', 5, [counted(2)])).rejects.toBeInstanceOf(WrongExpectedVersionError);
+    await expect(t.store.append('acct-missing', 'stream_exists', [counted(2)])).rejects.toMatchObject({ actual: null });
+    const any = await t.store.append('acct-2', 'any', [counted(2)]);
+    expect(any.nextExpectedVersion).toBe(2);
+  });
+
+  it('validates data against the catalogue and writes nothing when one event is invalid', async () => {
+    await expect(t.store.append('acct-3', 0, [counted(1), { type: 'test.Counted', data: { n: 'x' } }])).rejects.toThrow(/test.Counted.*n/);
+    await expect(t.store.append('acct-3', 0, [{ type: 'test.Unknown', data: {} }])).rejects.toThrow(/unknown event type test.Unknown/);
+    expect(await t.store.streamVersion('acct-3')).toBe(0);
+  });
+
+  it('makes a retried append with the same event ids a no-op', async () => {
+    const id = '7d0f5a7e-9d2a-4a8e-9f0b-0c8f6b1e2a31';
+    const a = await t.store.append('acct-4', 0, [{ ...counted(1), id }]);
+    const b = await t.store.append('acct-4', 0, [{ ...counted(1), id }]);
+    expect(b.lastPosition).toBe(a.lastPosition);
+    expect(await t.store.streamVersion('acct-4')).toBe(1);
+  });
+
+  it('upcasts stored old versions on read', async () => {
+    await t.store.append('acct-5', 0, [{ type: 'test.Counted', version: 1, data: { n: 7, label: 'ignored' } }]);
+    // Simulate an event written by an older release (stored as v1 without label).
+    await withPgClient((c) => c.query(`UPDATE "${t.schema}".events SET data = '{"n":7}' WHERE stream_id = 'acct-5'`));
+    const [e] = await t.store.readStream('acct-5');
+    expect(e).toMatchObject({ version: 2, data: { n: 7, label: 'v1' } });
+  });
+
+  it('reads all with filters and advances the checkpoint past filtered-out events', async () => {
+    await t.store.append('note-1', 0, [{ type: 'test.Noted', data: { text: 'hello' } }], { correlationId: 'corr-note' });
+    const all = await t.store.readAll();
+    expect(all.caughtUp).toBe(true);
+    const notes = await t.store.readAll({ types: ['test.Noted'] });
+    expect(notes.events.map((e) => e.streamId)).toEqual(['note-1']);
+    expect(notes.checkpoint).toEqual(all.checkpoint);
+    expect((await t.store.readAll({ streamPrefixes: ['acct-1'] })).events).toHaveLength(3);
+    expect((await t.store.readAll({ correlationId: 'corr-note' })).events).toHaveLength(1);
+    expect((await t.store.readAll({ since: new Date(Date.now() + 60_000) })).events).toHaveLength(0);
+    await expect(t.store.readAll({ since: 'yesterday-ish' })).rejects.toThrow(/since/);
+    // checkpointAt resumes right after a given position.
+    const third = all.events[2]!;
+    const cp = (await t.store.checkpointAt(third.position)) as Checkpoint;
+    const after = await t.store.readAll({ after: cp });
+    expect(after.events.map((e) => e.id)).toEqual(all.events.slice(3).map((e) => e.id));
+  });
+});
+
+describe('subscriptions', () => {
+  it('commits the handler writes and the checkpoint together; a failed batch is retried, not skipped', async () => {
+    await withPgClient((c) => c.query(`CREATE TABLE "${t.schema}".seen (event_id uuid PRIMARY KEY)`));
+    let failOnce = true;
+    const errors: unknown[] = [];
+    const handler = async (events: EventEnvelope[], { tx }: { tx: { query: (s: string, p?: unknown[]) => Promise<unknown[]> } }) => {
+      for (const e of events) await tx.query(`INSERT INTO "${t.schema}".seen VALUES ($1)`, [e.id]);
+      if (failOnce) {
+        failOnce = false;
+        throw new Error('boom');
+      }
+    };
+    const sub = t.store.subscribe({ subscriberId: 'seen', handler, onError: (e) => errors.push(e), batchSize: 3 });
+    await sub.caughtUp;
+    await sub.stop();
+    const total = (await t.store.readAll({ limit: 10_000 })).events.length;
+    const seen = await withPgClient((c) => c.query(`SELECT count(*)::int AS n FROM "${t.schema}".seen`));
+    expect(seen.rows[0].n).toBe(total);
+    expect(errors).toHaveLength(1);
+    // Restarting resumes after the stored checkpoint: nothing handled twice (the PK would throw).
+    await t.store.append('acct-6', 0, [counted(1)]);
+    const again = t.store.subscribe({ subscriberId: 'seen', handler });
+    await again.caughtUp;
+    await again.stop();
+    const seen2 = await withPgClient((c) => c.query(`SELECT count(*)::int AS n FROM "${t.schema}".seen`));
+    expect(seen2.rows[0].n).toBe(total + 1);
+  });
+
+  it('lets a handler append in its own transaction', async () => {
+    const sub = t.store.subscribe({
+      subscriberId: 'echo',
+      types: ['test.Noted'],
+      handler: async (events, { tx }) => {
+        for (const e of events) {
+          if (e.streamId.startsWith('echo-')) continue;
+          await t.store.append(`echo-${e.streamId}`, 'any', [{ type: 'test.Noted', data: { text: 'echo' } }], { tx, causationId: e.id, correlationId: e.correlationId });
+        }
+      },
+    });
+    await sub.caughtUp;
+    await sub.stop();
+    const echoed = await t.store.readStream('echo-note-1');
+    expect(echoed).toHaveLength(1);
+    expect(echoed[0]!.correlationId).toBe('corr-note');
+  });
+});

@@ -1,0 +1,417 @@
+import { randomUUID } from 'node:crypto';
+import { DataSource, type QueryRunner } from 'typeorm';
+import { catalogue as defaultCatalogue, type EventCatalogue, type EventEnvelope, type NewEvent } from '@bosun/contracts';
+import { SpanKind, currentTraceContext, withSpan } from '@bosun/telemetry';
+import { eventStoreMigrations, quoteIdent, validateSchemaName, WRONG_EXPECTED_VERSION_SQLSTATE } from './schema';
+import { EVENT_COLUMNS, checkpointOfRow, toEnvelope, type EventRow } from './rows';
+import { Notifier } from './notifier';
+import { PgSubscription } from './subscription';
+import {
+  START,
+  WrongExpectedVersionError,
+  type AppendOptions,
+  type AppendResult,
+  type Checkpoint,
+  type EventFilter,
+  type EventStore,
+  type ExpectedVersion,
+  type ReadAllOptions,
+  type ReadAllResult,
+  type ReadStreamOptions,
+  type Subscription,
+  type SubscriptionOptions,
+  type Transaction,
+} from './types';
+
+export interface EventStoreOptions {
+  /** Postgres URL; `DATABASE_URL` or `postgresql://postgres@127.0.0.1:5432/test` by default. */
+  readonly url?: string;
+  /** Schema holding the store's tables; `BOSUN_EVENTSTORE_SCHEMA` or `eventstore` by default. */
+  readonly schema?: string;
+  /** Validates data on append and upcasts on read; the contracts' catalogue by default. */
+  readonly catalogue?: EventCatalogue;
+  /** Connections in the pool (default 10). */
+  readonly poolSize?: number;
+  /** `application_name` of the connections (shows in pg_stat_activity). */
+  readonly applicationName?: string;
+  /** Fallback poll of subscriptions when no NOTIFY arrives (default 500 ms). */
+  readonly pollIntervalMs?: number;
+  /** Run the migrations on start (default true). */
+  readonly migrate?: boolean;
+  /**
+   * Postgres `idle_in_transaction_session_timeout` of the store's connections (default 60 s):
+   * an abandoned transaction would hold back every reader (see the read rule).
+   */
+  readonly idleInTransactionTimeoutMs?: number;
+}
+
+export const DEFAULT_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/test';
+export const DEFAULT_SCHEMA = 'eventstore';
+
+/** Internal: a transaction of this store (the owner commits it). */
+class PgTransaction implements Transaction {
+  constructor(readonly runner: QueryRunner) {}
+  async query<R = any>(sql: string, params?: unknown[]): Promise<R[]> {
+    const r = await this.runner.query(sql, params as any[], true);
+    return (r.records ?? []) as R[];
+  }
+}
+
+/** The Postgres error code of a (TypeORM-wrapped) driver error. */
+export const pgErrorCode = (err: unknown): string | undefined => {
+  const e = err as { code?: string; driverError?: { code?: string } };
+  return e?.driverError?.code ?? e?.code;
+};
+const pgErrorDetail = (err: unknown): string | undefined => {
+  const e = err as { detail?: string; driverError?: { detail?: string } };
+  return e?.driverError?.detail ?? e?.detail;
+};
+
+const expectedParams = (expected: ExpectedVersion): [kind: string, version: number] => {
+  if (typeof expected === 'number') {
+    if (!Number.isSafeInteger(expected) || expected < 0) throw new TypeError(`expectedVersion: ${expected} is not a version (an integer >= 0)`);
+    return ['exact', expected];
+  }
+  switch (expected) {
+    case 'any':
+    case 'no_stream':
+    case 'stream_exists':
+      return [expected, 0];
+    default: {
+      const never: never = expected;
+      throw new TypeError(`expectedVersion: unknown value ${String(never)}`);
+    }
+  }
+};
+
+/** `ipam-pool-blue` → `ipam`: the category of a stream, the part before the first dash. */
+export const streamTypeOf = (streamId: string): string => {
+  const i = streamId.indexOf('-');
+  return i > 0 ? streamId.slice(0, i) : streamId;
+};
+
+const toTime = (field: string, v: string | Date): string => {
+  const d = v instanceof Date ? v : new Date(v);
+  if (Number.isNaN(d.getTime())) throw new TypeError(`${field}: ${String(v)} is not a time (ISO-8601 expected)`);
+  return d.toISOString();
+};
+
+const likePrefix = (p: string): string => `${p.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/** Filter clauses (ANDed) on alias `e`, with parameters numbered from `first`. */
+export const filterSql = (f: EventFilter, first: number): { sql: string; params: unknown[] } => {
+  const clauses: string[] = [];
+  const params: unknown[] = [];
+  const p = (v: unknown): string => {
+    params.push(v);
+    return `$${first + params.length - 1}`;
+  };
+  if (f.types && f.types.length > 0) clauses.push(`e.event_type = ANY (${p([...f.types])}::text[])`);
+  if (f.streamPrefixes && f.streamPrefixes.length > 0) clauses.push(`e.stream_id LIKE ANY (${p(f.streamPrefixes.map(likePrefix))}::text[])`);
+  if (f.correlationId) clauses.push(`e.correlation_id = ${p(f.correlationId)}`);
+  if (f.since !== undefined) clauses.push(`e.created_at >= ${p(toTime('since', f.since))}::timestamptz`);
+  if (f.until !== undefined) clauses.push(`e.created_at < ${p(toTime('until', f.until))}::timestamptz`);
+  return { sql: clauses.map((c) => ` AND ${c}`).join(''), params };
+};
+
+/** A page of the global log by the read rule, plus what the reader needs to go on. */
+export interface Page {
+  readonly events: EventEnvelope[];
+  readonly checkpoint: Checkpoint;
+  readonly caughtUp: boolean;
+  /** Committed events exist that are not readable yet (an older transaction is still open). */
+  readonly pending: boolean;
+}
+
+export class PostgresEventStore implements EventStore {
+  private readonly s: string;
+  private readonly notifier: Notifier;
+  private readonly subscriptions = new Set<PgSubscription>();
+  private closed = false;
+
+  private constructor(
+    readonly dataSource: DataSource,
+    readonly schema: string,
+    readonly catalogue: EventCatalogue,
+    readonly url: string,
+    readonly pollIntervalMs: number,
+  ) {
+    this.s = quoteIdent(schema);
+    this.notifier = new Notifier(url, schema, () => this.pokeAll());
+  }
+
+  static async create(opts: EventStoreOptions = {}): Promise<PostgresEventStore> {
+    const url = opts.url ?? process.env['DATABASE_URL'] ?? DEFAULT_DATABASE_URL;
+    const schema = validateSchemaName(opts.schema ?? process.env['BOSUN_EVENTSTORE_SCHEMA'] ?? DEFAULT_SCHEMA);
+    const dataSource = new DataSource({
+      type: 'postgres',
+      url,
+      schema,
+      poolSize: opts.poolSize ?? 10,
+      applicationName: opts.applicationName ?? 'bosun-eventstore',
+      migrations: eventStoreMigrations(schema),
+      migrationsTableName: 'migrations',
+      migrationsTransactionMode: 'each',
+      synchronize: false,
+      logging: false,
+      extra: { idle_in_transaction_session_timeout: opts.idleInTransactionTimeoutMs ?? 60_000 },
+    });
+    await dataSource.initialize();
+    const store = new PostgresEventStore(dataSource, schema, opts.catalogue ?? defaultCatalogue, url, opts.pollIntervalMs ?? 500);
+    try {
+      if (opts.migrate !== false) await store.migrate();
+    } catch (err) {
+      await dataSource.destroy();
+      throw err;
+    }
+    return store;
+  }
+
+  /**
+   * Creates the schema and runs pending migrations. Two processes starting at once serialise on
+   * an advisory lock (held by a dedicated connection), so each migration runs exactly once.
+   */
+  async migrate(): Promise<void> {
+    const lock = this.dataSource.createQueryRunner();
+    await lock.connect();
+    try {
+      await lock.query(`SELECT pg_advisory_lock(hashtext('bosun.eventstore.migrate'), hashtext($1))`, [this.schema]);
+      await lock.query(`CREATE SCHEMA IF NOT EXISTS ${this.s}`);
+      await this.dataSource.runMigrations({ transaction: 'each' });
+    } finally {
+      await lock.query(`SELECT pg_advisory_unlock(hashtext('bosun.eventstore.migrate'), hashtext($1))`, [this.schema]).catch(() => undefined);
+      await lock.release();
+    }
+  }
+
+  /** One statement outside any explicit transaction. */
+  async query<R = any>(sql: string, params?: unknown[]): Promise<R[]> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      const r = await runner.query(sql, params as any[], true);
+      return (r.records ?? []) as R[];
+    } finally {
+      await runner.release();
+    }
+  }
+
+  async transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    let began = false;
+    try {
+      await runner.startTransaction();
+      began = true;
+      const result = await fn(new PgTransaction(runner));
+      await runner.commitTransaction();
+      began = false;
+      this.pokeAll();
+      return result;
+    } catch (err) {
+      if (began) await runner.rollbackTransaction().catch(() => undefined);
+      throw err;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  async append(streamId: string, expected: ExpectedVersion, events: readonly NewEvent[], opts: AppendOptions = {}): Promise<AppendResult> {
+    if (typeof streamId !== 'string' || streamId.length === 0) throw new TypeError('streamId: must be a non-empty string');
+    if (!Array.isArray(events) || events.length === 0) throw new TypeError(`events: appending to ${streamId} needs at least one event`);
+    const [kind, version] = expectedParams(expected);
+    const prepared = events.map((e, i) => {
+      if (!e || typeof e.type !== 'string' || !e.type) throw new TypeError(`events[${i}].type: must be a non-empty string`);
+      const data = this.catalogue.validate(e.type, e.data);
+      return { id: e.id ?? randomUUID(), type: e.type, version: e.version ?? this.catalogue.currentVersion(e.type), data };
+    });
+    const streamType = streamTypeOf(streamId);
+    return withSpan(
+      `append ${streamType}`,
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          'db.system.name': 'postgresql',
+          'bosun.stream.id': streamId,
+          'bosun.event.types': [...new Set(prepared.map((e) => e.type))].join(','),
+          'messaging.batch.message_count': prepared.length,
+        },
+      },
+      async (span) => {
+        // The stored trace context: as given, else the append span's own (a child of the caller's).
+        const trace = opts.traceparent !== undefined ? { traceparent: opts.traceparent, tracestate: opts.tracestate } : currentTraceContext();
+        const metadata: Record<string, string> = {};
+        if (trace.traceparent) metadata['traceparent'] = trace.traceparent;
+        if (trace.tracestate) metadata['tracestate'] = trace.tracestate;
+        const metaJson = JSON.stringify(metadata);
+        const correlationId = opts.correlationId ?? prepared[0]!.id;
+        const params = [
+          streamId,
+          streamType,
+          kind,
+          version,
+          events[0]!.id !== undefined,
+          prepared.map((e) => e.id),
+          prepared.map((e) => e.type),
+          prepared.map((e) => e.version),
+          prepared.map((e) => JSON.stringify(e.data)),
+          prepared.map(() => metaJson),
+          correlationId,
+          opts.causationId ?? null,
+        ];
+        const sql = `SELECT * FROM ${this.s}.append_events($1, $2, $3, $4, $5, $6::uuid[], $7::text[], $8::int[], $9::jsonb[], $10::jsonb[], $11, $12)`;
+        let rows: Array<{ event_id: string; stream_position: string; global_position: string; transaction_id: string; created_at: Date }>;
+        try {
+          rows = opts.tx ? await opts.tx.query(sql, params) : await this.query(sql, params);
+        } catch (err) {
+          if (pgErrorCode(err) === WRONG_EXPECTED_VERSION_SQLSTATE) {
+            const actual = Number(pgErrorDetail(err) ?? '-1');
+            throw new WrongExpectedVersionError(streamId, expected, actual < 0 ? null : actual);
+          }
+          throw err;
+        }
+        rows.sort((a, b) => Number(a.stream_position) - Number(b.stream_position));
+        const byId = new Map(prepared.map((e) => [e.id, e]));
+        const envelopes = rows.map((r): EventEnvelope => {
+          const e = byId.get(r.event_id);
+          return {
+            id: r.event_id,
+            type: e?.type ?? '',
+            version: e?.version ?? 1,
+            streamId,
+            streamVersion: Number(r.stream_position),
+            position: Number(r.global_position),
+            occurredAt: new Date(r.created_at).toISOString(),
+            correlationId,
+            causationId: opts.causationId ?? null,
+            traceparent: metadata['traceparent'] ?? null,
+            tracestate: metadata['tracestate'] ?? null,
+            data: e?.data,
+          };
+        });
+        const last = envelopes[envelopes.length - 1]!;
+        span.setAttribute('bosun.stream.version', last.streamVersion);
+        // Our own subscriptions need not wait for the NOTIFY round trip.
+        if (!opts.tx) this.pokeAll();
+        return { streamId, nextExpectedVersion: last.streamVersion, events: envelopes, lastPosition: last.position };
+      },
+    );
+  }
+
+  async readStream(streamId: string, opts: ReadStreamOptions = {}): Promise<EventEnvelope[]> {
+    const params: unknown[] = [streamId, opts.fromVersion ?? 1];
+    let sql = `SELECT ${EVENT_COLUMNS} FROM ${this.s}.events e WHERE e.stream_id = $1 AND e.stream_position >= $2`;
+    if (opts.toVersion !== undefined) {
+      params.push(opts.toVersion);
+      sql += ` AND e.stream_position <= $${params.length}`;
+    }
+    sql += ' ORDER BY e.stream_position';
+    if (opts.limit !== undefined) {
+      params.push(opts.limit);
+      sql += ` LIMIT $${params.length}`;
+    }
+    const rows = await this.query<EventRow>(sql, params);
+    return rows.map((r) => toEnvelope(r, this.catalogue));
+  }
+
+  async streamVersion(streamId: string): Promise<number> {
+    const rows = await this.query<{ version: string }>(`SELECT version FROM ${this.s}.streams WHERE stream_id = $1`, [streamId]);
+    return rows[0] ? Number(rows[0].version) : 0;
+  }
+
+  async readAll(opts: ReadAllOptions = {}): Promise<ReadAllResult> {
+    const { events, checkpoint, caughtUp } = await this.readPage(opts.after ?? START, opts.limit ?? 1000, opts);
+    return { events, checkpoint, caughtUp };
+  }
+
+  /**
+   * One statement, so one snapshot: the page by the read rule, the last readable event (so a
+   * filtered read still advances past what it skipped), and whether committed events wait
+   * behind an open transaction.
+   */
+  async readPage(after: Checkpoint, limit: number, filter: EventFilter = {}, tx?: Transaction): Promise<Page> {
+    if (!Number.isSafeInteger(limit) || limit <= 0) throw new TypeError(`limit: ${limit} must be a positive integer`);
+    const f = filterSql(filter, 4);
+    const sql = `
+WITH h AS MATERIALIZED (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
+page AS (
+  SELECT ${EVENT_COLUMNS}, e.transaction_id AS tx_order FROM ${this.s}.events e, h
+  WHERE (e.transaction_id, e.global_position) > ($1::xid8, $2::bigint) AND e.transaction_id < h.xmin${f.sql}
+  ORDER BY e.transaction_id, e.global_position LIMIT $3
+),
+tail AS (
+  SELECT e.transaction_id::text AS tail_txid, e.global_position AS tail_pos FROM ${this.s}.events e, h
+  WHERE (e.transaction_id, e.global_position) > ($1::xid8, $2::bigint) AND e.transaction_id < h.xmin
+  ORDER BY e.transaction_id DESC, e.global_position DESC LIMIT 1
+)
+SELECT t.tail_txid, t.tail_pos,
+       EXISTS (SELECT 1 FROM ${this.s}.events e, h WHERE e.transaction_id >= h.xmin) AS pending,
+       page.*
+FROM (SELECT 1) AS one
+LEFT JOIN page ON true
+LEFT JOIN tail t ON true
+ORDER BY page.tx_order, page.global_position`;
+    const params = [after.txid, after.position, limit, ...f.params];
+    const rows = tx ? await tx.query(sql, params) : await this.query(sql, params);
+    const first = rows[0] as { tail_txid: string | null; tail_pos: string | null; pending: boolean } | undefined;
+    const eventRows = (rows as Array<EventRow & { event_id: string | null }>).filter((r) => r.event_id !== null);
+    const events = eventRows.map((r) => toEnvelope(r, this.catalogue));
+    const full = eventRows.length >= limit;
+    let checkpoint = after;
+    if (full) checkpoint = checkpointOfRow(eventRows[eventRows.length - 1]!);
+    else if (first?.tail_txid != null && first.tail_pos != null) checkpoint = { txid: first.tail_txid, position: Number(first.tail_pos) };
+    return { events, checkpoint, caughtUp: !full, pending: Boolean(first?.pending) };
+  }
+
+  /**
+   * A checkpoint at which new events start: everything of transactions older than the oldest
+   * running one counts as past; events of still-running (or just committed) transactions come after.
+   */
+  async endCheckpoint(): Promise<Checkpoint> {
+    const rows = await this.query<{ xmin: string }>(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`);
+    const xmin = BigInt(rows[0]!.xmin);
+    return { txid: (xmin > 0n ? xmin - 1n : 0n).toString(), position: Number.MAX_SAFE_INTEGER };
+  }
+
+  async checkpointAt(position: number): Promise<Checkpoint | null> {
+    const rows = await this.query<{ transaction_id: string; global_position: string }>(
+      `SELECT transaction_id::text AS transaction_id, global_position FROM ${this.s}.events WHERE global_position = $1`,
+      [position],
+    );
+    return rows[0] ? checkpointOfRow(rows[0]) : null;
+  }
+
+  subscribe(opts: SubscriptionOptions): Subscription {
+    if (this.closed) throw new Error('event store is closed');
+    if (typeof opts.handler !== 'function') throw new TypeError('handler: must be a function');
+    const sub = new PgSubscription(this, opts, this.pollIntervalMs, () => this.subscriptions.delete(sub));
+    this.subscriptions.add(sub);
+    this.notifier.start();
+    sub.start();
+    return sub;
+  }
+
+  /** Wakes every subscription of this process (after a local append or commit). */
+  pokeAll(): void {
+    for (const s of this.subscriptions) s.poke();
+  }
+
+  /** Internal: a transaction object for a runner the subscription owns. */
+  wrapRunner(runner: QueryRunner): Transaction {
+    return new PgTransaction(runner);
+  }
+
+  get checkpointsTable(): string {
+    return `${this.s}.checkpoints`;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.subscriptions].map((s) => s.stop()));
+    await this.notifier.stop();
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}
+
+/** Connects to Postgres, runs the migrations, and returns the store. */
+export const createEventStore = (opts: EventStoreOptions = {}): Promise<PostgresEventStore> => PostgresEventStore.create(opts);

@@ -1,0 +1,174 @@
+import type { Checkpoint, Subscription, SubscriptionOptions } from './types';
+import { START } from './types';
+import type { PostgresEventStore } from './postgres-event-store';
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Reads the global log by the read rule and hands batches to the handler, each batch in one
+ * transaction. A durable subscription (with `subscriberId`) moves its checkpoint row in that
+ * same transaction by compare-and-set on the previous value: the handler's writes and the
+ * checkpoint commit together, and two instances of one subscriber never both apply a batch.
+ */
+export class PgSubscription implements Subscription {
+  readonly caughtUp: Promise<void>;
+  private resolveCaughtUp!: () => void;
+  private rejectCaughtUp!: (err: unknown) => void;
+  private isCaughtUp = false;
+  private cp: Checkpoint = START;
+  private stopped = false;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  private poked = false;
+
+  constructor(
+    private readonly store: PostgresEventStore,
+    private readonly opts: SubscriptionOptions,
+    private readonly pollIntervalMs: number,
+    private readonly onStopped: () => void,
+  ) {
+    this.caughtUp = new Promise<void>((resolve, reject) => {
+      this.resolveCaughtUp = resolve;
+      this.rejectCaughtUp = reject;
+    });
+    // An unobserved caughtUp must not become an unhandled rejection.
+    this.caughtUp.catch(() => undefined);
+  }
+
+  start(): void {
+    this.loop = this.run();
+  }
+
+  checkpoint(): Checkpoint {
+    return this.cp;
+  }
+
+  poke(): void {
+    this.poked = true;
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.poke();
+    await this.loop?.catch(() => undefined);
+    this.onStopped();
+  }
+
+  private async waitForWork(ms: number): Promise<void> {
+    if (this.poked || this.stopped) {
+      this.poked = false;
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        this.wake = null;
+        resolve();
+      }, ms);
+      this.wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+    this.poked = false;
+  }
+
+  private async initialCheckpoint(): Promise<Checkpoint> {
+    const from = this.opts.from ?? 'start';
+    const initial = from === 'start' ? START : from === 'end' ? await this.store.endCheckpoint() : from;
+    if (!this.opts.subscriberId) return initial;
+    // The stored checkpoint wins; `from` only seeds a new subscriber.
+    await this.store.query(
+      `INSERT INTO ${this.store.checkpointsTable} (subscriber_id, last_transaction_id, last_global_position)
+       VALUES ($1, $2::xid8, $3) ON CONFLICT (subscriber_id) DO NOTHING`,
+      [this.opts.subscriberId, initial.txid, initial.position],
+    );
+    return this.loadCheckpoint();
+  }
+
+  private async loadCheckpoint(): Promise<Checkpoint> {
+    const rows = await this.store.query<{ txid: string; pos: string }>(
+      `SELECT last_transaction_id::text AS txid, last_global_position AS pos FROM ${this.store.checkpointsTable} WHERE subscriber_id = $1`,
+      [this.opts.subscriberId],
+    );
+    if (!rows[0]) throw new Error(`subscription ${this.opts.subscriberId}: checkpoint row disappeared`);
+    return { txid: rows[0].txid, position: Number(rows[0].pos) };
+  }
+
+  private async run(): Promise<void> {
+    const batchSize = this.opts.batchSize ?? 100;
+    let attempt = 0;
+    let idleMs = 0;
+    try {
+      this.cp = await this.withRetry(() => this.initialCheckpoint());
+    } catch (err) {
+      this.rejectCaughtUp(err);
+      return;
+    }
+    while (!this.stopped) {
+      try {
+        const page = await this.store.readPage(this.cp, batchSize, this.opts);
+        const moved = page.checkpoint.txid !== this.cp.txid || page.checkpoint.position !== this.cp.position;
+        if (page.events.length > 0 || (moved && this.opts.subscriberId)) {
+          const ok = await this.commitBatch(page.events, page.checkpoint);
+          if (!ok) {
+            // Another instance of this subscriber moved the checkpoint: continue from there.
+            this.cp = await this.loadCheckpoint();
+            continue;
+          }
+        }
+        this.cp = page.checkpoint;
+        attempt = 0;
+        if (!page.caughtUp) continue;
+        if (!this.isCaughtUp) {
+          this.isCaughtUp = true;
+          this.resolveCaughtUp();
+        }
+        // Committed events wait behind an open transaction: look again soon, not at the poll.
+        idleMs = page.pending ? Math.min(Math.max(idleMs * 2, 5), this.pollIntervalMs) : this.pollIntervalMs;
+        await this.waitForWork(idleMs);
+      } catch (err) {
+        if (this.stopped) break;
+        attempt++;
+        try {
+          this.opts.onError?.(err, attempt);
+        } catch {
+          /* the error callback must not stop the subscription */
+        }
+        await sleep(Math.min(100 * 2 ** Math.min(attempt - 1, 6), 5_000));
+      }
+    }
+  }
+
+  private async withRetry<T>(fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (this.stopped || attempt >= 5) throw err;
+        this.opts.onError?.(err, attempt);
+        await sleep(100 * 2 ** attempt);
+      }
+    }
+  }
+
+  /** The handler's transaction: checkpoint compare-and-set, handler, commit. False on a lost race. */
+  private async commitBatch(events: Parameters<SubscriptionOptions['handler']>[0], next: Checkpoint): Promise<boolean> {
+    return this.store.transaction(async (tx) => {
+      if (this.opts.subscriberId) {
+        const moved = await tx.query(
+          `UPDATE ${this.store.checkpointsTable}
+              SET last_transaction_id = $2::xid8, last_global_position = $3, updated_at = now()
+            WHERE subscriber_id = $1 AND last_transaction_id = $4::xid8 AND last_global_position = $5
+            RETURNING 1`,
+          [this.opts.subscriberId, next.txid, next.position, this.cp.txid, this.cp.position],
+        );
+        if (moved.length === 0) return false;
+      }
+      if (events.length > 0) await this.opts.handler(events, { tx, checkpoint: next });
+      return true;
+    });
+  }
+}
