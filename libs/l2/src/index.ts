@@ -1,2 +1,3 @@
 // ARP/NDP codecs, L2 announcement policy semantics, the lease election, and packet I/O over libpcap.
 export * from './codec';
+export * from './policy';
