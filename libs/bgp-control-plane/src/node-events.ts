@@ -1,0 +1,254 @@
+import type {
+  EventDataOf,
+  NodeStatusReported,
+  PeerBlocked,
+  PeerSessionReset,
+  PeerStateChanged,
+  PeerUnblocked,
+  PeeringState,
+  ReconcileFailed,
+  RouteAdvertised,
+  RouteWithdrawn,
+} from '@bosun/contracts';
+import { peerKey } from './session';
+
+/**
+ * The decider of a node's `bgp-node-<node>` stream (emmett style): commands are what the speaker
+ * observed or did; events are appended only for what changed since the stream's last word. So a
+ * speaker that restarts, replays its stream and re-announces the same routes appends nothing new.
+ */
+
+export type NodeStatusData = EventDataOf<typeof NodeStatusReported>;
+
+export type BgpNodeEvent =
+  | { readonly type: 'bgp.NodeStatusReported'; readonly data: NodeStatusData }
+  | { readonly type: 'bgp.PeerStateChanged'; readonly data: EventDataOf<typeof PeerStateChanged> }
+  | { readonly type: 'bgp.RouteAdvertised'; readonly data: EventDataOf<typeof RouteAdvertised> }
+  | { readonly type: 'bgp.RouteWithdrawn'; readonly data: EventDataOf<typeof RouteWithdrawn> }
+  | { readonly type: 'bgp.PeerSessionReset'; readonly data: EventDataOf<typeof PeerSessionReset> }
+  | { readonly type: 'bgp.PeerBlocked'; readonly data: EventDataOf<typeof PeerBlocked> }
+  | { readonly type: 'bgp.PeerUnblocked'; readonly data: EventDataOf<typeof PeerUnblocked> }
+  | { readonly type: 'bgp.ReconcileFailed'; readonly data: EventDataOf<typeof ReconcileFailed> };
+
+export type BlockReason = EventDataOf<typeof PeerBlocked>['reason'];
+
+export type BgpNodeCommand =
+  | {
+      readonly type: 'ObservePeerState';
+      readonly instance: string;
+      readonly localASN: number;
+      readonly peer: string;
+      readonly peerAddress: string;
+      readonly peerASN: number;
+      readonly state: PeeringState;
+      readonly reason?: string;
+    }
+  | {
+      /** The peer's Adj-RIB-Out of one family is now exactly `prefixes`. */
+      readonly type: 'SyncAdvertisedRoutes';
+      readonly instance: string;
+      readonly peer: string;
+      readonly peerAddress: string;
+      readonly afi: 'ipv4' | 'ipv6';
+      readonly prefixes: readonly string[];
+      readonly nextHop?: string;
+    }
+  | { readonly type: 'RecordSessionReset'; readonly instance: string; readonly peer: string; readonly peerAddress: string; readonly reasons: readonly string[] }
+  | {
+      /** The complete set of blocked peers now. */
+      readonly type: 'SyncBlockedPeers';
+      readonly blocked: ReadonlyArray<{
+        readonly instance: string;
+        readonly peer: string;
+        readonly peerAddress: string;
+        readonly reason: BlockReason;
+        readonly message: string;
+        readonly authSecretRef?: string;
+      }>;
+    }
+  | { readonly type: 'ReportStatus'; readonly status: NodeStatusData }
+  | { readonly type: 'RecordReconcileError'; readonly instance?: string; readonly error: string };
+
+export interface BgpNodeState {
+  readonly node: string;
+  readonly peerStates: ReadonlyMap<string, PeeringState>;
+  /** `<instance>/<peer>|<afi>` → prefixes in the Adj-RIB-Out. */
+  readonly advertised: ReadonlyMap<string, ReadonlySet<string>>;
+  readonly blocked: ReadonlyMap<string, { readonly reason: BlockReason; readonly message: string; readonly peerAddress: string }>;
+  /** Canonical JSON of the last reported status. */
+  readonly lastStatus?: string;
+  readonly lastError?: string;
+}
+
+export const initialBgpNodeState = (node: string): BgpNodeState => ({
+  node,
+  peerStates: new Map(),
+  advertised: new Map(),
+  blocked: new Map(),
+});
+
+const ribKey = (instance: string, peer: string, afi: string): string => `${peerKey(instance, peer)}|${afi}`;
+
+/** Stable JSON (sorted keys) so that equal statuses compare equal. */
+export const canonicalJson = (v: unknown): string =>
+  JSON.stringify(v, (_k, val: unknown) =>
+    val && typeof val === 'object' && !Array.isArray(val)
+      ? Object.fromEntries(Object.entries(val as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : val,
+  );
+
+export const decide = (command: BgpNodeCommand, state: BgpNodeState): BgpNodeEvent[] => {
+  const node = state.node;
+  switch (command.type) {
+    case 'ObservePeerState': {
+      const key = peerKey(command.instance, command.peer);
+      const from = state.peerStates.get(key) ?? 'idle';
+      if (from === command.state) return [];
+      return [
+        {
+          type: 'bgp.PeerStateChanged',
+          data: {
+            node,
+            instance: command.instance,
+            peer: command.peer,
+            peerAddress: command.peerAddress,
+            localASN: command.localASN,
+            peerASN: command.peerASN,
+            from,
+            to: command.state,
+            ...(command.reason ? { reason: command.reason } : {}),
+          },
+        },
+      ];
+    }
+    case 'SyncAdvertisedRoutes': {
+      const current = state.advertised.get(ribKey(command.instance, command.peer, command.afi)) ?? new Set<string>();
+      const wanted = new Set(command.prefixes);
+      const withdrawn = [...current].filter((p) => !wanted.has(p));
+      const added = [...wanted].filter((p) => !current.has(p));
+      const ids = { node, instance: command.instance, peer: command.peer, peerAddress: command.peerAddress, afi: command.afi, safi: 'unicast' as const };
+      const out: BgpNodeEvent[] = [];
+      if (withdrawn.length > 0) out.push({ type: 'bgp.RouteWithdrawn', data: { ...ids, prefixes: withdrawn } });
+      if (added.length > 0) out.push({ type: 'bgp.RouteAdvertised', data: { ...ids, prefixes: added, ...(command.nextHop ? { nextHop: command.nextHop } : {}) } });
+      return out;
+    }
+    case 'RecordSessionReset':
+      return command.reasons.length === 0
+        ? []
+        : [
+            {
+              type: 'bgp.PeerSessionReset',
+              data: { node, instance: command.instance, peer: command.peer, peerAddress: command.peerAddress, reasons: [...command.reasons] },
+            },
+          ];
+    case 'SyncBlockedPeers': {
+      const out: BgpNodeEvent[] = [];
+      const now = new Map(command.blocked.map((b) => [peerKey(b.instance, b.peer), b]));
+      for (const [key, b] of now) {
+        const prev = state.blocked.get(key);
+        if (prev && prev.reason === b.reason && prev.message === b.message) continue;
+        out.push({
+          type: 'bgp.PeerBlocked',
+          data: {
+            node,
+            instance: b.instance,
+            peer: b.peer,
+            peerAddress: b.peerAddress,
+            reason: b.reason,
+            message: b.message,
+            ...(b.authSecretRef ? { authSecretRef: b.authSecretRef } : {}),
+          },
+        });
+      }
+      for (const [key, prev] of state.blocked) {
+        if (now.has(key)) continue;
+        const [instance, peer] = splitPeerKey(key);
+        out.push({ type: 'bgp.PeerUnblocked', data: { node, instance, peer, peerAddress: prev.peerAddress } });
+      }
+      return out;
+    }
+    case 'ReportStatus': {
+      const json = canonicalJson(command.status);
+      return json === state.lastStatus ? [] : [{ type: 'bgp.NodeStatusReported', data: command.status }];
+    }
+    case 'RecordReconcileError':
+      return command.error === state.lastError
+        ? []
+        : [{ type: 'bgp.ReconcileFailed', data: { node, ...(command.instance ? { instance: command.instance } : {}), error: command.error } }];
+    default: {
+      const never: never = command;
+      throw new Error(`unknown command ${JSON.stringify(never)}`);
+    }
+  }
+};
+
+const splitPeerKey = (key: string): [string, string] => {
+  const i = key.indexOf('/');
+  return [key.slice(0, i), key.slice(i + 1)];
+};
+
+export const evolve = (state: BgpNodeState, event: BgpNodeEvent): BgpNodeState => {
+  switch (event.type) {
+    case 'bgp.PeerStateChanged': {
+      const peerStates = new Map(state.peerStates);
+      peerStates.set(peerKey(event.data.instance, event.data.peer), event.data.to);
+      return { ...state, peerStates };
+    }
+    case 'bgp.RouteAdvertised':
+    case 'bgp.RouteWithdrawn': {
+      const key = ribKey(event.data.instance, event.data.peer, event.data.afi);
+      const set = new Set(state.advertised.get(key) ?? []);
+      for (const p of event.data.prefixes) {
+        if (event.type === 'bgp.RouteAdvertised') set.add(p);
+        else set.delete(p);
+      }
+      const advertised = new Map(state.advertised);
+      if (set.size === 0) advertised.delete(key);
+      else advertised.set(key, set);
+      return { ...state, advertised };
+    }
+    case 'bgp.PeerBlocked': {
+      const blocked = new Map(state.blocked);
+      blocked.set(peerKey(event.data.instance, event.data.peer), { reason: event.data.reason, message: event.data.message, peerAddress: event.data.peerAddress });
+      return { ...state, blocked };
+    }
+    case 'bgp.PeerUnblocked': {
+      const blocked = new Map(state.blocked);
+      blocked.delete(peerKey(event.data.instance, event.data.peer));
+      return { ...state, blocked };
+    }
+    case 'bgp.NodeStatusReported': {
+      // A status without a reconcile error ends the current error streak.
+      const errorCleared = !event.data.conditions.some((c) => c.type === 'cilium.io/BGPReconcileError' && c.status === 'True');
+      const { lastError: _drop, ...rest } = state;
+      return errorCleared ? { ...rest, lastStatus: canonicalJson(event.data) } : { ...state, lastStatus: canonicalJson(event.data) };
+    }
+    case 'bgp.ReconcileFailed':
+      return { ...state, lastError: event.data.error };
+    case 'bgp.PeerSessionReset':
+      return state;
+    default: {
+      const never: never = event;
+      throw new Error(`unknown event ${JSON.stringify(never)}`);
+    }
+  }
+};
+
+/** Folds a stream's events (unknown types are skipped) into the state. */
+export const foldBgpNodeEvents = (node: string, events: Iterable<{ readonly type: string; readonly data: unknown }>): BgpNodeState => {
+  let s = initialBgpNodeState(node);
+  for (const e of events) if (isBgpNodeEvent(e)) s = evolve(s, e);
+  return s;
+};
+
+const TYPES = new Set([
+  'bgp.NodeStatusReported',
+  'bgp.PeerStateChanged',
+  'bgp.RouteAdvertised',
+  'bgp.RouteWithdrawn',
+  'bgp.PeerSessionReset',
+  'bgp.PeerBlocked',
+  'bgp.PeerUnblocked',
+  'bgp.ReconcileFailed',
+]);
+export const isBgpNodeEvent = (e: { readonly type: string }): e is BgpNodeEvent => TYPES.has(e.type);

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { catalogue } from '@bosun/contracts';
+import { decide, evolve, foldBgpNodeEvents, initialBgpNodeState, type BgpNodeCommand, type BgpNodeEvent, type BgpNodeState, type NodeStatusData } from '../src';
+
+/** given (past events) / when (command) / then (new events) */
+const given = (events: BgpNodeEvent[]): BgpNodeState => events.reduce(evolve, initialBgpNodeState('node-1'));
+const then = (state: BgpNodeState, command: BgpNodeCommand): BgpNodeEvent[] => {
+  const events = decide(command, state);
+  for (const e of events) catalogue.validate(e.type, e.data); // every event matches its contract
+  return events;
+};
+
+const peer = { instance: 'instance-65000', peer: 'tor', peerAddress: 'fd00:10::1' };
+const advertised = (prefixes: string[]): BgpNodeEvent => ({
+  type: 'bgp.RouteAdvertised',
+  data: { node: 'node-1', ...peer, afi: 'ipv4', safi: 'unicast', prefixes },
+});
+const status = (state: 'established' | 'idle', advertisedCount = 1): NodeStatusData => ({
+  node: 'node-1',
+  clusterConfig: 'cilium-bgp',
+  bgpInstances: [
+    {
+      name: 'instance-65000',
+      localASN: 65000,
+      peers: [{ name: 'tor', peerAddress: 'fd00:10::1', peerASN: 65000, peeringState: state, routeCount: [{ afi: 'ipv4', safi: 'unicast', advertised: advertisedCount, received: 0 }] }],
+    },
+  ],
+  conditions: [],
+});
+
+describe('bgp-node decider', () => {
+  it('given nothing, when a peer is observed established, then PeerStateChanged idle → established', () => {
+    expect(
+      then(given([]), { type: 'ObservePeerState', ...peer, localASN: 65000, peerASN: 65000, state: 'established' }),
+    ).toEqual([
+      { type: 'bgp.PeerStateChanged', data: { node: 'node-1', ...peer, localASN: 65000, peerASN: 65000, from: 'idle', to: 'established' } },
+    ]);
+  });
+
+  it('given the peer is established, when observed established again (replay, restart), then nothing', () => {
+    const s = given([{ type: 'bgp.PeerStateChanged', data: { node: 'node-1', ...peer, localASN: 65000, peerASN: 65000, from: 'idle', to: 'established' } }]);
+    expect(then(s, { type: 'ObservePeerState', ...peer, localASN: 65000, peerASN: 65000, state: 'established' })).toEqual([]);
+  });
+
+  it.each([
+    { given: 'nothing advertised', past: [], now: ['20.0.10.1/32'], events: [advertised(['20.0.10.1/32'])] },
+    { given: 'the same prefixes advertised (restart)', past: [advertised(['20.0.10.1/32'])], now: ['20.0.10.1/32'], events: [] },
+    {
+      given: 'one prefix advertised',
+      past: [advertised(['20.0.10.1/32'])],
+      now: ['20.0.10.2/32'],
+      events: [
+        { type: 'bgp.RouteWithdrawn', data: { node: 'node-1', ...peer, afi: 'ipv4', safi: 'unicast', prefixes: ['20.0.10.1/32'] } },
+        advertised(['20.0.10.2/32']),
+      ],
+    },
+  ] as Array<{ given: string; past: BgpNodeEvent[]; now: string[]; events: BgpNodeEvent[] }>)(
+    'given $given, when the Adj-RIB-Out is synced, then only the difference is recorded',
+    ({ past, now, events }) => {
+      expect(then(given(past), { type: 'SyncAdvertisedRoutes', ...peer, afi: 'ipv4', prefixes: now })).toEqual(events);
+    },
+  );
+
+  it('given a blocked peer, when the blocked set is synced unchanged, then nothing; when it is empty, then PeerUnblocked', () => {
+    const blocked = { ...peer, reason: 'MissingAuthSecret' as const, message: 'Secret kube-system/bgp-auth-secret referenced by authSecretRef does not exist', authSecretRef: 'bgp-auth-secret' };
+    const first = then(given([]), { type: 'SyncBlockedPeers', blocked: [blocked] });
+    expect(first).toEqual([{ type: 'bgp.PeerBlocked', data: { node: 'node-1', ...blocked } }]);
+    const s = given(first);
+    expect(then(s, { type: 'SyncBlockedPeers', blocked: [blocked] })).toEqual([]);
+    expect(then(s, { type: 'SyncBlockedPeers', blocked: [] })).toEqual([{ type: 'bgp.PeerUnblocked', data: { node: 'node-1', ...peer } }]);
+  });
+
+  it('given a reported status, when the same status is reported (key order aside), then nothing; when it changes, then a new report', () => {
+    const s = given([{ type: 'bgp.NodeStatusReported', data: status('established') }]);
+    const reordered = JSON.parse(JSON.stringify(status('established'), Object.keys(status('established')).reverse())) as NodeStatusData;
+    expect(then(s, { type: 'ReportStatus', status: { ...status('established') } })).toEqual([]);
+    expect(then(s, { type: 'ReportStatus', status: { ...reordered, ...status('established') } })).toEqual([]);
+    expect(then(s, { type: 'ReportStatus', status: status('established', 2) })).toHaveLength(1);
+  });
+
+  it('given a reconcile error, when the same error repeats, then it is not recorded again until a clean status', () => {
+    const failed: BgpNodeEvent = { type: 'bgp.ReconcileFailed', data: { node: 'node-1', error: 'boom' } };
+    expect(then(given([failed]), { type: 'RecordReconcileError', error: 'boom' })).toEqual([]);
+    expect(then(given([failed, { type: 'bgp.NodeStatusReported', data: status('idle') }]), { type: 'RecordReconcileError', error: 'boom' })).toEqual([failed]);
+  });
+
+  it('given a stream with foreign events, when folded, then they are skipped', () => {
+    const s = foldBgpNodeEvents('node-1', [{ type: 'resource.Applied', data: {} }, advertised(['20.0.10.1/32'])]);
+    expect([...s.advertised.values()].map((x) => [...x])).toEqual([['20.0.10.1/32']]);
+  });
+
+  it('given a session reset, when recorded, then the reasons are in the event (never the password)', () => {
+    const events = then(given([]), { type: 'RecordSessionReset', ...peer, reasons: ['password of Secret bgp-auth-secret changed'] });
+    expect(events).toEqual([{ type: 'bgp.PeerSessionReset', data: { node: 'node-1', ...peer, reasons: ['password of Secret bgp-auth-secret changed'] } }]);
+  });
+});
