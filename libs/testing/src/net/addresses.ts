@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { randomSuffix } from './netns.js';
+import { randomAlnum } from './netns.js';
 
 /** Two ends of a random point-to-point subnet, both IPv4 (/30 in 100.64.0.0/10) and IPv6 (/64 in fd00:b05::/32). */
 export interface PointToPointAddresses {
@@ -31,5 +31,5 @@ export function randomPointToPointAddresses(): PointToPointAddresses {
 /** A fresh interface name, `<prefix><random>`, at most 15 characters. */
 export function randomInterfaceName(prefix: string): string {
   if (prefix.length > 9) throw new Error(`interface name prefix "${prefix}" is longer than 9 characters`);
-  return `${prefix}${randomSuffix(15 - prefix.length)}`.slice(0, 15);
+  return `${prefix}${randomAlnum(15 - prefix.length)}`.slice(0, 15);
 }

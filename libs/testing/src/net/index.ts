@@ -4,3 +4,4 @@ export * from './wait.js';
 export * from './process.js';
 export * from './netns.js';
 export * from './addresses.js';
+export * from './peers/index.js';

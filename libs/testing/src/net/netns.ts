@@ -6,7 +6,7 @@ import { spawnManaged, type ManagedProcess, type SpawnOptions } from './process.
 export type NamespaceName = string | undefined;
 
 /** Lowercase alphanumeric suffix of `length` characters. */
-export function randomSuffix(length = 6): string {
+export function randomAlnum(length = 6): string {
   const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
   const bytes = randomBytes(length);
   let s = '';
@@ -41,7 +41,7 @@ function pidAlive(pid: number): boolean {
 /** Creates `<prefix>-<pid>-<random>` with `lo` up. Call `cleanupStaleNamespaces(prefix)` first in `beforeAll`. */
 export async function createNamespace(prefix: string): Promise<NetNamespace> {
   if (!/^[a-z][a-z0-9]*$/.test(prefix)) throw new Error(`namespace prefix "${prefix}" must be lowercase alphanumeric`);
-  const name = `${prefix}-${process.pid.toString(36)}-${randomSuffix(5)}`;
+  const name = `${prefix}-${process.pid.toString(36)}-${randomAlnum(5)}`;
   await exec('ip', ['netns', 'add', name]);
   await ip(name, ['link', 'set', 'lo', 'up']);
   return namespaceHandle(name);
