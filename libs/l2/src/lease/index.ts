@@ -1,0 +1,4 @@
+export * from './timings';
+export * from './rendezvous';
+export * from './member';
+export * from './election';
