@@ -1,3 +1,4 @@
 // Network-namespace topologies, BIRD/GoBGP/FRR launchers, Postgres and NATS fixtures.
 export * from './net/index.js';
 export * from './postgres';
+export * from './tracing';
