@@ -1,0 +1,2 @@
+// Multi-namespace topologies built from the net primitives and peer launchers.
+export * from './talk.js';
