@@ -2,3 +2,4 @@
 export * from './codec';
 export * from './policy';
 export * from './lease';
+export * from './io';
