@@ -57,11 +57,13 @@ export const KINDS: readonly KindInfo[] = [
   cilium('CiliumNetworkPolicy', 'ciliumnetworkpolicies', ['cnp', 'ciliumnp'], { namespaced: true, versions: ['v2'], categories: ['cilium', 'ciliumpolicy'] }),
   cilium('CiliumClusterwideNetworkPolicy', 'ciliumclusterwidenetworkpolicies', ['ccnp'], { versions: ['v2'], categories: ['cilium', 'ciliumpolicy'] }),
   // gateway.networking.k8s.io
-  gateway('GatewayClass', 'gatewayclasses', ['gc'], { namespaced: false }),
-  gateway('Gateway', 'gateways', ['gtw']),
-  gateway('HTTPRoute', 'httproutes', []),
+  // Versions as gateway-api v1.6.1's standard CRDs serve them (v1beta1 shares the v1 schema;
+  // ReferenceGrant is still stored as v1beta1 there).
+  gateway('GatewayClass', 'gatewayclasses', ['gc'], { namespaced: false, versions: ['v1', 'v1beta1'] }),
+  gateway('Gateway', 'gateways', ['gtw'], { versions: ['v1', 'v1beta1'] }),
+  gateway('HTTPRoute', 'httproutes', [], { versions: ['v1', 'v1beta1'] }),
   gateway('GRPCRoute', 'grpcroutes', []),
-  gateway('ReferenceGrant', 'referencegrants', ['refgrant'], { versions: ['v1beta1'], hasStatus: false }),
+  gateway('ReferenceGrant', 'referencegrants', ['refgrant'], { versions: ['v1', 'v1beta1'], storageVersion: 'v1beta1', hasStatus: false }),
 ];
 
 const byGroupKind = new Map(KINDS.map((i) => [`${i.group}/${i.kind}`, i]));
