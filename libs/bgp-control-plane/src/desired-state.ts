@@ -85,8 +85,8 @@ export const computeDesiredState = (input: BgpInputs): NodeDesiredState => {
       }
       seen.add(p.name);
       const peerASN = p.peerASN ?? 0;
-      const block = (reason: BlockedPeer['reason'], message: string): void => {
-        blockedPeers.push({ name: p.name, ...(p.peerAddress ? { peerAddress: p.peerAddress } : {}), peerASN, reason, message });
+      const block = (reason: BlockedPeer['reason'], message: string, authSecretRef?: string): void => {
+        blockedPeers.push({ name: p.name, ...(p.peerAddress ? { peerAddress: p.peerAddress } : {}), peerASN, reason, message, ...(authSecretRef ? { authSecretRef } : {}) });
       };
       if (!p.peerAddress) {
         block('NoPeerAddress', `peer ${p.name} has no peerAddress (autoDiscovery is not supported by Bosun)`);
@@ -118,16 +118,16 @@ export const computeDesiredState = (input: BgpInputs): NodeDesiredState => {
         if (!secret) {
           missingSecrets.add(pc.authSecretRef);
           // Cilium would fall back to no password; Bosun never runs a session unauthenticated.
-          block('MissingAuthSecret', `Secret ${secretsNamespace}/${pc.authSecretRef} referenced by authSecretRef does not exist`);
+          block('MissingAuthSecret', `Secret ${secretsNamespace}/${pc.authSecretRef} referenced by authSecretRef does not exist`, pc.authSecretRef);
           continue;
         }
         const password = secret.data['password'];
         if (!password) {
-          block('InvalidAuthSecret', `Secret ${secretsNamespace}/${pc.authSecretRef} has no non-empty key "password"`);
+          block('InvalidAuthSecret', `Secret ${secretsNamespace}/${pc.authSecretRef} has no non-empty key "password"`, pc.authSecretRef);
           continue;
         }
         if (Buffer.byteLength(password) > 80) {
-          block('InvalidAuthSecret', `Secret ${secretsNamespace}/${pc.authSecretRef}: key "password" is longer than 80 bytes (TCP MD5 limit)`);
+          block('InvalidAuthSecret', `Secret ${secretsNamespace}/${pc.authSecretRef}: key "password" is longer than 80 bytes (TCP MD5 limit)`, pc.authSecretRef);
           continue;
         }
         auth = { secretRef: pc.authSecretRef, password };

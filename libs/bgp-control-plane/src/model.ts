@@ -174,6 +174,8 @@ export interface BlockedPeer {
   readonly peerASN: number;
   readonly reason: 'MissingPeerConfig' | 'MissingAuthSecret' | 'InvalidAuthSecret' | 'InvalidPeerConfig' | 'NoPeerAddress';
   readonly message: string;
+  /** The Secret (in the BGP secrets namespace) when the reason is about it. */
+  readonly authSecretRef?: string;
 }
 
 export interface DesiredInstance {

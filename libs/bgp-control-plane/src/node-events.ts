@@ -72,12 +72,20 @@ export type BgpNodeCommand =
 export interface BgpNodeState {
   readonly node: string;
   readonly peerStates: ReadonlyMap<string, PeeringState>;
-  /** `<instance>/<peer>|<afi>` → prefixes in the Adj-RIB-Out. */
-  readonly advertised: ReadonlyMap<string, ReadonlySet<string>>;
+  /** `<instance>/<peer>|<afi>` → the peer's address and the prefixes in its Adj-RIB-Out. */
+  readonly advertised: ReadonlyMap<string, AdvertisedSet>;
   readonly blocked: ReadonlyMap<string, { readonly reason: BlockReason; readonly message: string; readonly peerAddress: string }>;
   /** Canonical JSON of the last reported status. */
   readonly lastStatus?: string;
   readonly lastError?: string;
+}
+
+export interface AdvertisedSet {
+  readonly instance: string;
+  readonly peer: string;
+  readonly peerAddress: string;
+  readonly afi: 'ipv4' | 'ipv6';
+  readonly prefixes: ReadonlySet<string>;
 }
 
 export const initialBgpNodeState = (node: string): BgpNodeState => ({
@@ -122,7 +130,7 @@ export const decide = (command: BgpNodeCommand, state: BgpNodeState): BgpNodeEve
       ];
     }
     case 'SyncAdvertisedRoutes': {
-      const current = state.advertised.get(ribKey(command.instance, command.peer, command.afi)) ?? new Set<string>();
+      const current = state.advertised.get(ribKey(command.instance, command.peer, command.afi))?.prefixes ?? new Set<string>();
       const wanted = new Set(command.prefixes);
       const withdrawn = [...current].filter((p) => !wanted.has(p));
       const added = [...wanted].filter((p) => !current.has(p));
@@ -196,15 +204,16 @@ export const evolve = (state: BgpNodeState, event: BgpNodeEvent): BgpNodeState =
     }
     case 'bgp.RouteAdvertised':
     case 'bgp.RouteWithdrawn': {
-      const key = ribKey(event.data.instance, event.data.peer, event.data.afi);
-      const set = new Set(state.advertised.get(key) ?? []);
-      for (const p of event.data.prefixes) {
+      const d = event.data;
+      const key = ribKey(d.instance, d.peer, d.afi);
+      const set = new Set(state.advertised.get(key)?.prefixes ?? []);
+      for (const p of d.prefixes) {
         if (event.type === 'bgp.RouteAdvertised') set.add(p);
         else set.delete(p);
       }
       const advertised = new Map(state.advertised);
       if (set.size === 0) advertised.delete(key);
-      else advertised.set(key, set);
+      else advertised.set(key, { instance: d.instance, peer: d.peer, peerAddress: d.peerAddress, afi: d.afi, prefixes: set });
       return { ...state, advertised };
     }
     case 'bgp.PeerBlocked': {

@@ -1,4 +1,4 @@
-import type { LabelSelector } from '@bosun/resources';
+import { CONVERSION_ANNOTATION_PREFIX, type LabelSelector } from '@bosun/resources';
 import type { Afi, Family, GracefulRestart, KubeObject, Timers } from './model';
 import { ciliumVersionOf, isRecord, nameOf, readArray, readInt, readSelector, readString, type Problems } from './read';
 
@@ -63,8 +63,12 @@ export const resolvePeerConfig = (pc: KubeObject, problems: Problems): { config:
   const spec = isRecord(pc.spec) ? pc.spec : {};
   const transport = isRecord(spec.transport) ? spec.transport : {};
   const peerPort = readInt(transport.peerPort, `${ref}: spec.transport.peerPort`, problems, { min: 1, max: 65535 }) ?? DEFAULT_PEER_PORT;
-  const localPort =
-    ciliumVersionOf(pc) === 'v2alpha1' ? readInt(transport.localPort, `${ref}: spec.transport.localPort`, problems, { min: 1, max: 65535 }) : undefined;
+  const localPort = readInt(
+    ciliumVersionOf(pc) === 'v2alpha1' ? transport.localPort : stashedV2alpha1Field(pc, ['spec', 'transport', 'localPort']),
+    `${ref}: spec.transport.localPort`,
+    problems,
+    { min: 1, max: 65535 },
+  );
   const t = isRecord(spec.timers) ? spec.timers : {};
   const timers: Timers = {
     connectRetryTimeSeconds:
@@ -128,4 +132,20 @@ export const resolvePeerConfig = (pc: KubeObject, problems: Problems): { config:
     ignoredFamilies,
   };
   return { config, valid };
+};
+
+/**
+ * A v2alpha1-only field of an object read in v2: the API keeps it in the conversion annotation
+ * (`conversion.bosun.io/v2alpha1-fields`, a JSON list of `{path, value}`), as Kubernetes does.
+ */
+export const stashedV2alpha1Field = (o: KubeObject, path: readonly (string | number)[]): unknown => {
+  const raw = o.metadata?.annotations?.[`${CONVERSION_ANNOTATION_PREFIX}v2alpha1-fields`];
+  if (typeof raw !== 'string') return undefined;
+  try {
+    const list = JSON.parse(raw) as Array<{ path?: unknown[]; value?: unknown }>;
+    const hit = Array.isArray(list) ? list.find((x) => Array.isArray(x.path) && x.path.length === path.length && x.path.every((p, i) => p === path[i])) : undefined;
+    return hit?.value;
+  } catch {
+    return undefined;
+  }
 };

@@ -93,6 +93,7 @@ describe('the seed (talk) manifests', () => {
         peerASN: 65000,
         reason: 'MissingAuthSecret',
         message: 'Secret kube-system/bgp-auth-secret referenced by authSecretRef does not exist',
+        authSecretRef: 'bgp-auth-secret',
       },
     ]);
     expect(condition(s, 'cilium.io/MissingAuthSecret')).toMatchObject({ status: 'True', reason: 'MissingAuthSecret' });
@@ -334,6 +335,12 @@ describe('peers, PeerConfigs and overrides', () => {
     expect(onlyPeer(computeDesiredState(seedInputs({ peerConfigs: [pc] })))).toMatchObject({ peerPort: 1790, localPort: 1791 });
     const v2 = peerConfig('cilium-peer', { transport: { peerPort: 1790, localPort: 1791 }, authSecretRef: 'bgp-auth-secret' });
     expect(onlyPeer(computeDesiredState(seedInputs({ peerConfigs: [v2] }))).localPort).toBeUndefined();
+    // stored in v2, the API keeps the v2alpha1-only field in its conversion annotation
+    const stored = {
+      ...peerConfig('cilium-peer', { transport: { peerPort: 1790 }, authSecretRef: 'bgp-auth-secret' }),
+      metadata: { name: 'cilium-peer', annotations: { 'conversion.bosun.io/v2alpha1-fields': JSON.stringify([{ path: ['spec', 'transport', 'localPort'], value: 1791 }]) } },
+    };
+    expect(onlyPeer(computeDesiredState(seedInputs({ peerConfigs: [stored] })))).toMatchObject({ peerPort: 1790, localPort: 1791 });
   });
 
   it('given a NodeConfigOverride named after the node, when computed, then routerID, localASN, localPort and peer localAddress/localPort apply', () => {
@@ -379,5 +386,29 @@ describe('peers, PeerConfigs and overrides', () => {
   it('given an unchanged input, when computed twice, then the results are equal (deterministic)', () => {
     const input = seedInputs({ services: [blueGatewayService(), service('ns', 'z', { labels: { bgp: 'blue' }, clusterIP: '10.96.0.1' })] });
     expect(computeDesiredState(input)).toEqual(computeDesiredState(input));
+  });
+});
+
+describe('v2alpha1 and v2 through the API', () => {
+  it('given the seed stored by admission (converted to v2) or read back in v2alpha1, when computed, then the same desired state', async () => {
+    const { admit, convert } = await import('@bosun/resources');
+    const stored = (o: import('../src').KubeObject) => {
+      const r = admit(o, { operation: 'create' });
+      if (!r.ok) throw new Error(JSON.stringify(r.causes));
+      return r.object as import('../src').KubeObject;
+    };
+    const base = seedInputs({ services: [blueGatewayService()] });
+    const v2 = {
+      ...base,
+      clusterConfigs: base.clusterConfigs.map((o) => ({ ...stored(o), metadata: { ...stored(o).metadata, uid: o.metadata!.uid } })),
+      peerConfigs: base.peerConfigs.map(stored),
+      advertisements: base.advertisements.map(stored),
+    };
+    expect(v2.peerConfigs[0]!.apiVersion).toBe('cilium.io/v2');
+    const back = { ...v2, clusterConfigs: v2.clusterConfigs.map((o) => convert(o as Record<string, unknown>, 'cilium.io/v2alpha1') as import('../src').KubeObject) };
+    const a = computeDesiredState(base);
+    expect(computeDesiredState(v2)).toEqual(a);
+    expect(computeDesiredState(back)).toEqual(a);
+    expect(prefixes(onlyPeer(a))).toEqual(['10.96.0.10/32', '20.0.10.1/32']);
   });
 });

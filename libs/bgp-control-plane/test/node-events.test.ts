@@ -86,7 +86,7 @@ describe('bgp-node decider', () => {
 
   it('given a stream with foreign events, when folded, then they are skipped', () => {
     const s = foldBgpNodeEvents('node-1', [{ type: 'resource.Applied', data: {} }, advertised(['20.0.10.1/32'])]);
-    expect([...s.advertised.values()].map((x) => [...x])).toEqual([['20.0.10.1/32']]);
+    expect([...s.advertised.values()].map((x) => [...x.prefixes])).toEqual([['20.0.10.1/32']]);
   });
 
   it('given a session reset, when recorded, then the reasons are in the event (never the password)', () => {
