@@ -44,13 +44,13 @@ export type BgpNodeCommand =
       readonly reason?: string;
     }
   | {
-      /** The peer's Adj-RIB-Out of one family is now exactly `prefixes`. */
+      /** The peer's Adj-RIB-Out of one family is now exactly `routes`. */
       readonly type: 'SyncAdvertisedRoutes';
       readonly instance: string;
       readonly peer: string;
       readonly peerAddress: string;
       readonly afi: 'ipv4' | 'ipv6';
-      readonly prefixes: readonly string[];
+      readonly routes: readonly AdvertisedRoute[];
       readonly nextHop?: string;
     }
   | { readonly type: 'RecordSessionReset'; readonly instance: string; readonly peer: string; readonly peerAddress: string; readonly reasons: readonly string[] }
@@ -80,13 +80,27 @@ export interface BgpNodeState {
   readonly lastError?: string;
 }
 
+/** A route as recorded: prefix and the attributes it was sent with. */
+export interface AdvertisedRoute {
+  readonly prefix: string;
+  readonly communities?: readonly string[];
+  readonly largeCommunities?: readonly string[];
+  readonly localPreference?: number;
+}
+
 export interface AdvertisedSet {
   readonly instance: string;
   readonly peer: string;
   readonly peerAddress: string;
   readonly afi: 'ipv4' | 'ipv6';
-  readonly prefixes: ReadonlySet<string>;
+  /** prefix → attribute key (see `attributeKey`), to see attribute changes. */
+  readonly prefixes: ReadonlyMap<string, string>;
+  readonly nextHop?: string;
 }
+
+/** Identity of a route's attributes (and next hop): routes with equal keys share one event. */
+export const attributeKey = (r: Omit<AdvertisedRoute, 'prefix'>, nextHop?: string): string =>
+  JSON.stringify([r.communities ?? [], r.largeCommunities ?? [], r.localPreference ?? null, nextHop ?? null]);
 
 export const initialBgpNodeState = (node: string): BgpNodeState => ({
   node,
@@ -130,14 +144,34 @@ export const decide = (command: BgpNodeCommand, state: BgpNodeState): BgpNodeEve
       ];
     }
     case 'SyncAdvertisedRoutes': {
-      const current = state.advertised.get(ribKey(command.instance, command.peer, command.afi))?.prefixes ?? new Set<string>();
-      const wanted = new Set(command.prefixes);
-      const withdrawn = [...current].filter((p) => !wanted.has(p));
-      const added = [...wanted].filter((p) => !current.has(p));
+      const current = state.advertised.get(ribKey(command.instance, command.peer, command.afi))?.prefixes ?? new Map<string, string>();
+      const wanted = new Map(command.routes.map((r) => [r.prefix, r]));
+      const withdrawn = [...current.keys()].filter((p) => !wanted.has(p));
+      // New prefixes, and prefixes whose attributes (or next hop) changed, grouped by attributes.
+      const groups = new Map<string, { route: AdvertisedRoute; prefixes: string[] }>();
+      for (const r of command.routes) {
+        const key = attributeKey(r, command.nextHop);
+        if (current.get(r.prefix) === key) continue;
+        const g = groups.get(key);
+        if (g) g.prefixes.push(r.prefix);
+        else groups.set(key, { route: r, prefixes: [r.prefix] });
+      }
       const ids = { node, instance: command.instance, peer: command.peer, peerAddress: command.peerAddress, afi: command.afi, safi: 'unicast' as const };
       const out: BgpNodeEvent[] = [];
       if (withdrawn.length > 0) out.push({ type: 'bgp.RouteWithdrawn', data: { ...ids, prefixes: withdrawn } });
-      if (added.length > 0) out.push({ type: 'bgp.RouteAdvertised', data: { ...ids, prefixes: added, ...(command.nextHop ? { nextHop: command.nextHop } : {}) } });
+      for (const { route, prefixes } of groups.values()) {
+        out.push({
+          type: 'bgp.RouteAdvertised',
+          data: {
+            ...ids,
+            prefixes,
+            ...(command.nextHop ? { nextHop: command.nextHop } : {}),
+            ...(route.communities?.length ? { communities: [...route.communities] } : {}),
+            ...(route.largeCommunities?.length ? { largeCommunities: [...route.largeCommunities] } : {}),
+            ...(route.localPreference !== undefined ? { localPreference: route.localPreference } : {}),
+          },
+        });
+      }
       return out;
     }
     case 'RecordSessionReset':
@@ -206,14 +240,18 @@ export const evolve = (state: BgpNodeState, event: BgpNodeEvent): BgpNodeState =
     case 'bgp.RouteWithdrawn': {
       const d = event.data;
       const key = ribKey(d.instance, d.peer, d.afi);
-      const set = new Set(state.advertised.get(key)?.prefixes ?? []);
-      for (const p of d.prefixes) {
-        if (event.type === 'bgp.RouteAdvertised') set.add(p);
-        else set.delete(p);
+      const prev = state.advertised.get(key);
+      const map = new Map(prev?.prefixes ?? []);
+      if (event.type === 'bgp.RouteAdvertised') {
+        const attrs = attributeKey(event.data, event.data.nextHop);
+        for (const p of d.prefixes) map.set(p, attrs);
+      } else {
+        for (const p of d.prefixes) map.delete(p);
       }
       const advertised = new Map(state.advertised);
-      if (set.size === 0) advertised.delete(key);
-      else advertised.set(key, { instance: d.instance, peer: d.peer, peerAddress: d.peerAddress, afi: d.afi, prefixes: set });
+      const nextHop = event.type === 'bgp.RouteAdvertised' ? (event.data.nextHop ?? prev?.nextHop) : prev?.nextHop;
+      if (map.size === 0) advertised.delete(key);
+      else advertised.set(key, { instance: d.instance, peer: d.peer, peerAddress: d.peerAddress, afi: d.afi, prefixes: map, ...(nextHop ? { nextHop } : {}) });
       return { ...state, advertised };
     }
     case 'bgp.PeerBlocked': {

@@ -42,22 +42,34 @@ describe('bgp-node decider', () => {
     expect(then(s, { type: 'ObservePeerState', ...peer, localASN: 65000, peerASN: 65000, state: 'established' })).toEqual([]);
   });
 
+  const routes = (...ps: string[]) => ps.map((prefix) => ({ prefix }));
   it.each([
-    { given: 'nothing advertised', past: [], now: ['20.0.10.1/32'], events: [advertised(['20.0.10.1/32'])] },
-    { given: 'the same prefixes advertised (restart)', past: [advertised(['20.0.10.1/32'])], now: ['20.0.10.1/32'], events: [] },
+    { given: 'nothing advertised', past: [], now: routes('20.0.10.1/32'), events: [advertised(['20.0.10.1/32'])] },
+    { given: 'the same prefixes advertised (restart)', past: [advertised(['20.0.10.1/32'])], now: routes('20.0.10.1/32'), events: [] },
     {
       given: 'one prefix advertised',
       past: [advertised(['20.0.10.1/32'])],
-      now: ['20.0.10.2/32'],
+      now: routes('20.0.10.2/32'),
       events: [
         { type: 'bgp.RouteWithdrawn', data: { node: 'node-1', ...peer, afi: 'ipv4', safi: 'unicast', prefixes: ['20.0.10.1/32'] } },
         advertised(['20.0.10.2/32']),
       ],
     },
-  ] as Array<{ given: string; past: BgpNodeEvent[]; now: string[]; events: BgpNodeEvent[] }>)(
+    {
+      given: 'a prefix advertised without communities',
+      past: [advertised(['20.0.10.1/32', '20.0.10.2/32'])],
+      now: [{ prefix: '20.0.10.1/32', communities: ['65000:100'], localPreference: 200 }, { prefix: '20.0.10.2/32' }],
+      events: [
+        {
+          type: 'bgp.RouteAdvertised',
+          data: { node: 'node-1', ...peer, afi: 'ipv4', safi: 'unicast', prefixes: ['20.0.10.1/32'], communities: ['65000:100'], localPreference: 200 },
+        },
+      ],
+    },
+  ] as Array<{ given: string; past: BgpNodeEvent[]; now: Array<{ prefix: string }>; events: BgpNodeEvent[] }>)(
     'given $given, when the Adj-RIB-Out is synced, then only the difference is recorded',
     ({ past, now, events }) => {
-      expect(then(given(past), { type: 'SyncAdvertisedRoutes', ...peer, afi: 'ipv4', prefixes: now })).toEqual(events);
+      expect(then(given(past), { type: 'SyncAdvertisedRoutes', ...peer, afi: 'ipv4', routes: now })).toEqual(events);
     },
   );
 
@@ -86,7 +98,7 @@ describe('bgp-node decider', () => {
 
   it('given a stream with foreign events, when folded, then they are skipped', () => {
     const s = foldBgpNodeEvents('node-1', [{ type: 'resource.Applied', data: {} }, advertised(['20.0.10.1/32'])]);
-    expect([...s.advertised.values()].map((x) => [...x.prefixes])).toEqual([['20.0.10.1/32']]);
+    expect([...s.advertised.values()].map((x) => [...x.prefixes.keys()])).toEqual([['20.0.10.1/32']]);
   });
 
   it('given a session reset, when recorded, then the reasons are in the event (never the password)', () => {

@@ -82,7 +82,10 @@ export const PeerStateChanged = defineEvent({
   }),
 });
 
-/** Prefixes entered the peer's Adj-RIB-Out (one event per batch, per peer and family). */
+/**
+ * Prefixes entered the peer's Adj-RIB-Out, or changed attributes there: one event per batch,
+ * per peer, family and set of attributes.
+ */
 export const RouteAdvertised = defineEvent({
   type: 'bgp.RouteAdvertised',
   version: 1,
@@ -91,6 +94,11 @@ export const RouteAdvertised = defineEvent({
     safi: Safi,
     prefixes: z.array(z.string()).min(1),
     nextHop: z.string().optional(),
+    /** Standard communities `hi:lo`. */
+    communities: z.array(z.string()).optional(),
+    largeCommunities: z.array(z.string()).optional(),
+    /** Sent to iBGP peers only. */
+    localPreference: z.number().int().nonnegative().optional(),
   }),
 });
 
