@@ -1,2 +1,7 @@
 // LB IPAM decider: pools, allocations, sharing, conflicts (pure).
-export {};
+export * from './address';
+export * from './interval-set';
+export * from './spec';
+export * from './sharing';
+export * from './state';
+export * from './decide';
