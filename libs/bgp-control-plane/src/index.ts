@@ -10,3 +10,4 @@ export * from './desired-state';
 export * from './session';
 export * from './node-events';
 export * from './node-info';
+export * from './route-table';

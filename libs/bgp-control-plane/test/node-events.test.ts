@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { catalogue } from '@bosun/contracts';
-import { decide, evolve, foldBgpNodeEvents, initialBgpNodeState, type BgpNodeCommand, type BgpNodeEvent, type BgpNodeState, type NodeStatusData } from '../src';
+import { decide, evolve, foldAdvertisedRoutes, foldBgpNodeEvents, initialBgpNodeState, type BgpNodeCommand, type BgpNodeEvent, type BgpNodeState, type NodeStatusData } from '../src';
 
 /** given (past events) / when (command) / then (new events) */
 const given = (events: BgpNodeEvent[]): BgpNodeState => events.reduce(evolve, initialBgpNodeState('node-1'));
@@ -104,5 +104,21 @@ describe('bgp-node decider', () => {
   it('given a session reset, when recorded, then the reasons are in the event (never the password)', () => {
     const events = then(given([]), { type: 'RecordSessionReset', ...peer, reasons: ['password of Secret bgp-auth-secret changed'] });
     expect(events).toEqual([{ type: 'bgp.PeerSessionReset', data: { node: 'node-1', ...peer, reasons: ['password of Secret bgp-auth-secret changed'] } }]);
+  });
+});
+
+describe('foldAdvertisedRoutes (cilium bgp routes advertised)', () => {
+  const at = (type: string, data: unknown, occurredAt: string) => ({ type, data, occurredAt });
+  it('given advertisements, a withdrawal and an attribute change, when folded, then the current routes with their age and attributes', () => {
+    const rows = foldAdvertisedRoutes([
+      at('bgp.PeerStateChanged', { node: 'node-1', instance: 'i', localASN: 65000, peer: 'tor', peerAddress: 'fd00:10::1', peerASN: 65000, from: 'idle', to: 'established' }, 't0'),
+      at('bgp.RouteAdvertised', { node: 'node-1', instance: 'i', peer: 'tor', peerAddress: 'fd00:10::1', afi: 'ipv4', safi: 'unicast', prefixes: ['20.0.10.2/32', '20.0.10.1/32', '10.96.0.1/32'], nextHop: '10.99.0.11' }, 't1'),
+      at('bgp.RouteWithdrawn', { node: 'node-1', instance: 'i', peer: 'tor', peerAddress: 'fd00:10::1', afi: 'ipv4', safi: 'unicast', prefixes: ['20.0.10.2/32'] }, 't2'),
+      at('bgp.RouteAdvertised', { node: 'node-1', instance: 'i', peer: 'tor', peerAddress: 'fd00:10::1', afi: 'ipv4', safi: 'unicast', prefixes: ['20.0.10.1/32'], nextHop: '10.99.0.11', communities: ['65000:100'] }, 't3'),
+    ]);
+    expect(rows.map((r) => [r.prefix, r.localASN, r.since, r.communities])).toEqual([
+      ['10.96.0.1/32', 65000, 't1', []],
+      ['20.0.10.1/32', 65000, 't3', ['65000:100']],
+    ]);
   });
 });
