@@ -235,7 +235,7 @@ export const admit = (object: unknown, options: AdmitOptionsExt): AdmitResult =>
   const unknown: string[] = [];
   prune(obj, root, entry.ctx, '', unknown);
   const mode = options.fieldValidation ?? 'Warn';
-  for (const path of unknown) {
+  for (const path of unknown.sort()) {
     if (mode === 'Strict') errors.add(path, 'FieldValueUnknown', `unknown field "${path}"`);
     else if (mode === 'Warn') warnings.push(`unknown field "${path}"`);
   }
@@ -322,3 +322,7 @@ export const invalidMessage = (group: string, kind: string, name: string, causes
   const parts = causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message));
   return `${gk} "${name}" is invalid: ${parts.length === 1 ? parts[0] : `[${parts.join(', ')}]`}`;
 };
+
+/** OpenAPI v3 schema of a kind in a served version (`$ref`s inlined), for the API's /openapi/v3. */
+export const openApiSchema = (info: KindInfo, version: string): Record<string, unknown> | undefined =>
+  servedSchema(info.group, info.kind, version) as Record<string, unknown> | undefined;
