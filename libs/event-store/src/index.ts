@@ -4,3 +4,5 @@ export { createEventStore, PostgresEventStore, DEFAULT_DATABASE_URL, DEFAULT_SCH
 export type { EventStoreOptions, Page } from './postgres-event-store';
 export { notifyChannel, validateSchemaName, quoteIdent } from './schema';
 export { compareCheckpoints } from './rows';
+export { OutboxRelay, startOutboxRelay, ensureStream } from './relay';
+export type { OutboxRelayOptions, StreamSpec } from './relay';

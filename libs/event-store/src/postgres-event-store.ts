@@ -127,6 +127,7 @@ export class PostgresEventStore implements EventStore {
   private readonly s: string;
   private readonly notifier: Notifier;
   private readonly subscriptions = new Set<PgSubscription>();
+  private readonly wakeListeners = new Set<() => void>();
   private closed = false;
 
   private constructor(
@@ -213,6 +214,21 @@ export class PostgresEventStore implements EventStore {
     } finally {
       await runner.release();
     }
+  }
+
+  /**
+   * Idempotent consumption of a NATS message: records `messageId` for `consumer` in the inbox
+   * and runs `fn` in the same transaction, or skips `fn` when the message was applied before.
+   */
+  async processOnce<T>(consumer: string, messageId: string, fn: (tx: Transaction) => Promise<T>, subject?: string): Promise<{ duplicate: boolean; result?: T }> {
+    return this.transaction(async (tx) => {
+      const fresh = await tx.query(
+        `INSERT INTO ${this.s}.inbox (consumer, message_id, subject) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1`,
+        [consumer, messageId, subject ?? null],
+      );
+      if (fresh.length === 0) return { duplicate: true };
+      return { duplicate: false, result: await fn(tx) };
+    });
   }
 
   async append(streamId: string, expected: ExpectedVersion, events: readonly NewEvent[], opts: AppendOptions = {}): Promise<AppendResult> {
@@ -393,6 +409,18 @@ ORDER BY page.tx_order, page.global_position`;
   /** Wakes every subscription of this process (after a local append or commit). */
   pokeAll(): void {
     for (const s of this.subscriptions) s.poke();
+    for (const l of this.wakeListeners) l();
+  }
+
+  /**
+   * Calls `listener` whenever events may have been appended (NOTIFY from any process, or a
+   * local append/commit). A hint only: read by the read rule. Returns the unregister function.
+   */
+  onAppend(listener: () => void): () => void {
+    if (this.closed) throw new Error('event store is closed');
+    this.wakeListeners.add(listener);
+    this.notifier.start();
+    return () => this.wakeListeners.delete(listener);
   }
 
   /** Internal: a transaction object for a runner the subscription owns. */

@@ -1,2 +1,5 @@
 // NestJS custom transport over NATS JetStream.
-export {};
+export * from './connection';
+export * from './context';
+export * from './server';
+export * from './client';

@@ -2,3 +2,4 @@
 export * from './net/index.js';
 export * from './postgres';
 export * from './tracing';
+export * from './nats';
