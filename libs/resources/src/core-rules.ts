@@ -40,7 +40,8 @@ export const defaultService = (svc: JsonObject, opts: CoreRuleOptions): void => 
   }
   for (const p of objs(spec.ports)) {
     p.protocol ??= 'TCP';
-    if (p.targetPort === undefined || p.targetPort === 0 || p.targetPort === '') p.targetPort = p.port ?? null;
+    // targetPort = port; a port of the wrong type is reported once, on `port`.
+    if ((p.targetPort === undefined || p.targetPort === 0 || p.targetPort === '') && Number.isInteger(p.port)) p.targetPort = p.port!;
   }
   if (spec.type !== 'ExternalName') spec.internalTrafficPolicy ??= 'Cluster';
   if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') spec.externalTrafficPolicy ??= 'Cluster';

@@ -161,3 +161,25 @@ describe('unknown fields', () => {
     expect(!r.ok && r.causes.map((c) => c.field)).toEqual(['spec.flavour', 'spec.ports[0].colour']);
   });
 });
+
+describe('updates', () => {
+  it('GatewayClass controllerName is immutable (CEL transition rule)', () => {
+    const gc = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: { name: 'cilium' }, spec: { controllerName: 'io.cilium/gateway-controller' } };
+    const stored = ok(gc);
+    expect(admit(gc, { operation: 'update', old: stored }).ok).toBe(true);
+    const r = admit({ ...gc, spec: { controllerName: 'example.com/other' } }, { operation: 'update', old: stored });
+    expect(!r.ok && r.causes).toContainEqual({ field: 'spec.controllerName', reason: 'FieldValueInvalid', message: 'Invalid value: "string": Value is immutable' });
+  });
+
+  it('metadata.name cannot change', () => {
+    const stored = ok(service({ ports: [{ port: 80 }] }));
+    const r = admit(service({ ports: [{ port: 80 }] }, { name: 'other' }), { operation: 'update', old: stored });
+    expect(!r.ok && r.causes).toContainEqual(expect.objectContaining({ field: 'metadata.name', reason: 'FieldValueInvalid' }));
+  });
+
+  it('a v2 stored object can be updated through v2alpha1 (transition rules see the old object in the request version)', () => {
+    const stored = ok({ apiVersion: 'cilium.io/v2', kind: 'CiliumBGPPeerConfig', metadata: { name: 'p' }, spec: { timers: { holdTimeSeconds: 9, keepAliveTimeSeconds: 3 } } });
+    const r = admit({ apiVersion: 'cilium.io/v2alpha1', kind: 'CiliumBGPPeerConfig', metadata: { name: 'p' }, spec: { timers: { holdTimeSeconds: 30, keepAliveTimeSeconds: 10 } } }, { operation: 'update', old: stored });
+    expect(r.ok && r.object).toMatchObject({ apiVersion: 'cilium.io/v2', spec: { timers: { holdTimeSeconds: 30, keepAliveTimeSeconds: 10, connectRetryTimeSeconds: 120 } } });
+  });
+});
