@@ -181,6 +181,21 @@ export class Fixture {
     };
   }
 
+  /** Applies a stored object (as the API would after admission). */
+  applyObject(object: Record<string, unknown>): IpamEvent[] {
+    const md = object['metadata'] as { name: string; namespace?: string };
+    const group = String(object['apiVersion']).includes('/') ? String(object['apiVersion']).split('/')[0]! : '';
+    const kind = String(object['kind']);
+    const m = this.meta(kind === 'Service' ? `svc/${md.namespace}/${md.name}` : `pool/${md.name}`);
+    this.evolveAll([
+      {
+        type: 'resource.Applied',
+        data: { ref: { group, kind, namespace: md.namespace ?? '', name: md.name, uid: m.uid }, apiVersion: String(object['apiVersion']), generation: m.gen, object },
+      },
+    ]);
+    return this.run(kind === 'Service' ? { type: 'ReconcileServices', services: [serviceKey(md.namespace ?? '', md.name)] } : { type: 'ReconcileAll' });
+  }
+
   applyPool(def: PoolDef): IpamEvent[] {
     this.evolveAll([this.poolEvent(def)]);
     return this.run({ type: 'ReconcileAll' });
