@@ -32,6 +32,8 @@ export interface AdmitOptions {
   readonly old?: Record<string, unknown>;
   /** Unknown fields: reject (Strict), drop with a warning (Warn, the default), drop silently (Ignore). */
   readonly fieldValidation?: FieldValidation;
+  /** IP families the cluster serves, primary first, for Service `ipFamilies` defaulting. Default `['IPv4']`. */
+  readonly clusterIPFamilies?: readonly ('IPv4' | 'IPv6')[];
 }
 
 export type AdmitResult =

@@ -98,10 +98,8 @@ const clone = (v: unknown): JsonObject => JSON.parse(JSON.stringify(v)) as JsonO
 
 const DEFAULT_CLUSTER_FAMILIES: readonly IPFamily[] = ['IPv4'];
 
-export interface AdmitOptionsExt extends AdmitOptions {
-  /** IP families the cluster serves, primary first (Service `ipFamilies` defaulting). Default `['IPv4']`. */
-  readonly clusterIPFamilies?: readonly IPFamily[];
-}
+/** Kept for callers that imported it; `AdmitOptions` carries `clusterIPFamilies` now. */
+export type AdmitOptionsExt = AdmitOptions;
 
 const validateMetadata = (obj: JsonObject, e: KindEntry, errors: FieldErrors, options: AdmitOptionsExt, old: JsonObject | undefined): void => {
   const meta = isObject(obj.metadata) ? obj.metadata : undefined;

@@ -249,16 +249,6 @@ const FORMATS: Record<string, (s: string) => boolean> = {
   byte: (s) => /^[A-Za-z0-9+/]*={0,2}$/.test(s) && s.length % 4 === 0,
 };
 
-const deepEqual = (a: unknown, b: unknown): boolean => {
-  if (a === b) return true;
-  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) return a.length === (b as unknown[]).length && a.every((x, i) => deepEqual(x, (b as unknown[])[i]));
-  const ka = Object.keys(a as object);
-  const kb = Object.keys(b as object);
-  return ka.length === kb.length && ka.every((k) => deepEqual((a as any)[k], (b as any)[k]));
-};
-
 const listMapKey = (item: unknown, keys: readonly string[]): string | undefined =>
   isObject(item) ? JSON.stringify(keys.map((k) => item[k] ?? null)) : undefined;
 

@@ -3,7 +3,7 @@
  * with kube-apiserver's path and reason.
  */
 import { describe, expect, it } from 'vitest';
-import { admit, type CauseReason } from '@bosun/resources';
+import { admit, type CauseReason } from '../src';
 import { SEED, clusterConfig, gateway, httpRoute, listener, netpol, patch, peerConfig, pool, service } from './fixtures';
 
 interface Case {

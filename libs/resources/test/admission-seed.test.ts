@@ -1,6 +1,6 @@
 /** Given the talk's manifests, when admitted, then each is accepted, defaulted and stored in its storage version. */
 import { describe, expect, it } from 'vitest';
-import { admit, convert, kindByGroupKind, parseApiVersion } from '@bosun/resources';
+import { admit, convert, kindByGroupKind, parseApiVersion } from '../src';
 import { SEED, clone } from './fixtures';
 
 describe('seed manifests admit cleanly', () => {

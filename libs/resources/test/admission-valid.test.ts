@@ -1,6 +1,6 @@
 /** Given realistic manifests from each kind's documentation, when admitted (Strict), then they are accepted. */
 import { describe, expect, it } from 'vitest';
-import { admit } from '@bosun/resources';
+import { admit } from '../src';
 
 const VALID: Record<string, any>[] = [
   {

@@ -1,6 +1,6 @@
 /** Cilium kinds are stored once (v2) and served as v2alpha1 and v2: conversions round-trip. */
 import { describe, expect, it } from 'vitest';
-import { admit, convert, toStorage } from '@bosun/resources';
+import { admit, convert, toStorage } from '../src';
 import { SEED } from './fixtures';
 
 const store = (m: unknown) => {

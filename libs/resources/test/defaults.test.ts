@@ -1,6 +1,6 @@
 /** Given a manifest with fields left out, when admitted, then Kubernetes' and the CRDs' defaults are filled in. */
 import { describe, expect, it } from 'vitest';
-import { admit, serviceIPFamilies } from '@bosun/resources';
+import { admit, serviceIPFamilies } from '../src';
 import { gateway, httpRoute, listener, netpol, peerConfig, service } from './fixtures';
 
 const ok = (m: unknown, opts: Parameters<typeof admit>[1] = { operation: 'create' }) => {

@@ -9,7 +9,7 @@ import { CEL_RULES, SKIPPED_RULES } from '../src/cel-rules';
 import { core, crdKinds } from '../src/generated';
 import type { Schema } from '../src/schema';
 import { regex } from '../src/structural';
-import { KINDS } from '@bosun/resources';
+import { KINDS } from '../src';
 // @ts-expect-error: plain ESM script without type declarations
 import { generate, repoRoot, sharedReference } from '../scripts/gen-schemas.mjs';
 
