@@ -3,3 +3,4 @@ export * from './connection';
 export * from './context';
 export * from './server';
 export * from './client';
+export * from './config';
