@@ -1,0 +1,9 @@
+import type { StatusProjector } from './status-projector';
+import { bgpStatusProjector } from './bgp';
+
+export * from './status-projector';
+
+/** Every context's status projector. Each context appends one line. */
+export const statusProjectors: StatusProjector[] = [
+  bgpStatusProjector,
+];
