@@ -42,6 +42,8 @@ export interface TalkTopologyOptions {
   readonly routerASN?: number;
   /** Also negotiate IPv6 unicast on the router side (the seed negotiates IPv4 only). Default true. */
   readonly ipv6?: boolean;
+  /** Appended to BIRD's configuration (e.g. a `log` file with ms timestamps for benchmarks). */
+  readonly birdExtraConfig?: string;
 }
 
 export interface TalkNode {
@@ -125,7 +127,13 @@ export async function createTalkTopology(options: TalkTopologyOptions = {}): Pro
       ...(options.gracefulRestart === false ? {} : { gracefulRestart: {} }),
       families: options.ipv6 === false ? ['ipv4-unicast'] : ['ipv4-unicast', 'ipv6-unicast'],
     }));
-    const bird = await BirdInstance.start({ namespace: routerNs.name, routerID: TALK_ROUTER_IPV4, localASN: asn, neighbors });
+    const bird = await BirdInstance.start({
+      namespace: routerNs.name,
+      routerID: TALK_ROUTER_IPV4,
+      localASN: asn,
+      neighbors,
+      ...(options.birdExtraConfig ? { extraConfig: options.birdExtraConfig } : {}),
+    });
 
     const destroy = async (): Promise<void> => {
       await bird.dispose().catch(() => undefined);
