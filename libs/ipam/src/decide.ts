@@ -91,6 +91,11 @@ const reconcile = (state: IpamState, scope: Set<string>, retryUnsatisfied: boole
 // A reconcile: applies its decisions to the state as it goes, and undoes them at the end
 // ---------------------------------------------------------------------------------------------
 
+type Counts = { readonly total: string; readonly available: string; readonly used: string };
+// Field by field: stored events come back from jsonb with their keys reordered.
+const sameCounts = (a: Counts | undefined, b: Counts | undefined): boolean =>
+  a === undefined || b === undefined ? a === b : a.total === b.total && a.available === b.available && a.used === b.used;
+
 const compareBig = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0);
 const compareStr = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -186,7 +191,8 @@ class Session {
         prev.total === next.total &&
         prev.available === next.available &&
         prev.used === next.used &&
-        JSON.stringify(prev.families) === JSON.stringify(next.families);
+        sameCounts(prev.families.IPv4, next.families.IPv4) &&
+        sameCounts(prev.families.IPv6, next.families.IPv6);
       if (!same) this.emit({ type: 'ipam.PoolStatusChanged', data: next });
     }
   }

@@ -22,6 +22,16 @@ import {
 
 export const T0 = '2022-10-16T12:00:00Z';
 
+/** What Postgres jsonb gives back: keys reordered (shorter first, then by bytes), undefined dropped. */
+export const jsonbRoundTrip = <T>(value: T): T =>
+  JSON.parse(
+    JSON.stringify(value, (_k, v: unknown) =>
+      v && typeof v === 'object' && !Array.isArray(v)
+        ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0)))
+        : v,
+    ),
+  ) as T;
+
 export interface PoolDef {
   name: string;
   blocks?: Array<{ cidr?: string; start?: string; stop?: string }>;
@@ -121,7 +131,8 @@ export class Fixture {
       const after = snapshot(this.state);
       if (after !== before) throw new Error('decide changed the state');
     }
-    this.evolveAll(events);
+    // Events come back from the store as jsonb would return them.
+    this.evolveAll(events.map((e) => jsonbRoundTrip(e)));
     if (this.checks) {
       const again = decide({ type: 'ReconcileAll' }, this.state);
       if (again.length > 0) throw new Error(`not a fixed point; deciding again gives ${JSON.stringify(again)}`);
