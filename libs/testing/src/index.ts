@@ -3,3 +3,4 @@ export * from './net/index.js';
 export * from './postgres';
 export * from './tracing';
 export * from './nats';
+export * from './l2/index.js';

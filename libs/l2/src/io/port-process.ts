@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Cap } from 'cap';
-import { ipFamily, canonicalIp, ZERO_MAC } from '../codec/addresses';
+import { ipFamily, canonicalIp, macToBytes, ZERO_MAC } from '../codec/addresses';
 import { ARP_REQUEST, arpReply, decodeArpFrame, encodeArpFrame, gratuitousArpFrames, isGratuitousArp } from '../codec/arp';
 import { decodeNdpFrame, encodeNdpFrame, NDP_HOP_LIMIT, neighborAdvertisementReply, unsolicitedNeighborAdvertisement } from '../codec/ndp';
 import { monotonicMs } from './clock';
@@ -44,6 +44,7 @@ const schedule: readonly number[] = (() => {
 })();
 
 const mac = readFileSync(`/sys/class/net/${ifname}/address`, 'utf8').trim().toLowerCase();
+const macBytes = macToBytes(mac);
 const cap = new Cap();
 const buffer = Buffer.alloc(65535);
 // ARP, and ICMPv6 neighbour solicitations without extension headers (as NDP sends them); never our own frames.
@@ -87,6 +88,9 @@ const announce = (address: string): void => {
 
 const onFrame = (frame: Buffer): void => {
   stats.framesSeen++;
+  // The capture is promiscuous: a unicast frame for another host (a hub, or a switch flooding an
+  // unknown destination) is not for us, as a NIC would not have delivered it.
+  if (frame.length < 14 || ((frame[0]! & 1) === 0 && frame.subarray(0, 6).compare(macBytes) !== 0)) return;
   try {
     const arp = decodeArpFrame(frame);
     if (arp) {
