@@ -247,14 +247,15 @@ export class BosunClient {
    * All-or-nothing apply of many objects in one request (Bosun's `/apis/bosun.io/v1/apply`):
    * nothing is stored unless every object is valid.
    */
-  async applyAll(objs: readonly KubeObject[] | string, opts: WriteOptions & { namespace?: string } = {}): Promise<KubeObject[]> {
+  async applyAll(objs: readonly KubeObject[] | string, opts: WriteOptions & { namespace?: string } = {}): Promise<ApplyAllResult> {
     const body = typeof objs === 'string' ? objs : JSON.stringify({ kind: 'List', apiVersion: 'v1', items: objs });
     const r = await this.request('POST', '/apis/bosun.io/v1/apply', {
       body,
       contentType: typeof objs === 'string' ? 'application/yaml' : 'application/json',
       query: { fieldManager: opts.fieldManager ?? 'bosun', force: opts.force ? 'true' : undefined, dryRun: opts.dryRun ? 'All' : undefined, namespace: opts.namespace },
     });
-    return (r.body as { items: KubeObject[] }).items;
+    const b = r.body as { items: KubeObject[]; results?: Array<{ created: boolean; changed: boolean }> };
+    return { items: b.items, results: b.results ?? b.items.map(() => ({ created: false, changed: true })) };
   }
 
   async patch<T = KubeObject>(ref: KindRef, name: string, patch: unknown, opts: WriteOptions & { namespace?: string; type?: 'merge' | 'json'; subresource?: 'status' } = {}): Promise<T> {
@@ -334,6 +335,12 @@ export class BosunClient {
     })();
     return { stop: () => ac.abort(), done };
   }
+}
+
+export interface ApplyAllResult {
+  readonly items: KubeObject[];
+  /** Per item: newly created, or changed (false = identical re-apply, nothing appended). */
+  readonly results: Array<{ created: boolean; changed: boolean }>;
 }
 
 export interface HistoryEntry {

@@ -13,7 +13,13 @@ export const renderObject = (obj: StoredObject, version?: string, secretData?: R
   const status = obj.status ?? defaultStatus(info);
   if (status !== undefined) out.status = status;
   const v = version ?? info.storageVersion;
-  return v === info.storageVersion ? out : convertObject(info, out, apiVersionOf(info.group, v));
+  return ordered(v === info.storageVersion ? out : convertObject(info, out, apiVersionOf(info.group, v)));
+};
+
+/** apiVersion, kind, metadata first and status last, as kube-apiserver prints objects. */
+const ordered = (o: Record<string, unknown>): Record<string, unknown> => {
+  const { apiVersion, kind, metadata, status, ...rest } = o;
+  return { apiVersion, kind, metadata, ...rest, ...(status !== undefined ? { status } : {}) };
 };
 
 const defaultStatus = (info: KindInfo): Record<string, unknown> | undefined =>

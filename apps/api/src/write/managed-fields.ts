@@ -118,45 +118,47 @@ const entryOf = (manager: string, operation: 'Apply' | 'Update', apiVersion: str
 
 const describePath = (p: Path): string => `.${p.map((s) => (/^[A-Za-z0-9_]+$/.test(s) ? s : `[${JSON.stringify(s)}]`)).join('.').replace(/\.\[/g, '[')}`;
 
+export interface Contested {
+  readonly manager: string;
+  readonly path: Path;
+}
+
 export interface SsaResult {
   /** The merged object (without managedFields). */
   readonly object: Obj;
-  readonly managedFields: ManagedFieldsEntry[];
+  /** Fields the applier sets that other managers own (a conflict if the value changes). */
+  readonly contested: readonly Contested[];
+  /** The new managedFields; `strip` are contested fields taken over (force). */
+  finalize(strip: readonly Contested[]): ManagedFieldsEntry[];
 }
 
+export { getPath };
+
+export const conflictError = (conflicts: readonly Contested[]): ApiError => {
+  const causes = conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with "${c.manager}"`, field: describePath(c.path) }));
+  return new ApiError(
+    409,
+    'Conflict',
+    `Apply failed with ${conflicts.length} conflict${conflicts.length > 1 ? 's' : ''}: ${conflicts.map((c) => `conflict with "${c.manager}": ${describePath(c.path)}`).join('\n')}`,
+    { causes },
+  );
+};
+
 /**
- * Server-side apply of `applied` by `manager` over `current` (undefined on create).
- * Throws 409 Conflict naming each contested field unless `force`.
+ * Server-side apply of `applied` by `manager` over `current` (undefined on create). Conflicts
+ * are decided by the caller after admission (defaults and version conversion included): a
+ * contested field conflicts only when applying changes its value.
  */
-export const serverSideApply = (current: Obj | undefined, applied: Obj, manager: string, force: boolean, apiVersion: string, now: string): SsaResult => {
+export const serverSideApply = (current: Obj | undefined, applied: Obj, manager: string, apiVersion: string, now: string): SsaResult => {
   const entries = readManagedFields(current);
   const fnew = leafPaths(applied);
-  const conflicts: { manager: string; path: Path }[] = [];
+  const contested: Contested[] = [];
   const sets = entries.map((e) => fieldsFromV1(e.fieldsV1));
-  entries.forEach((e, i) => {
-    if (e.manager === manager && e.operation === 'Apply') return;
-    for (const k of fnew) {
-      if (!sets[i]!.has(k)) continue;
-      const p = keyPath(k);
-      if (!deepEqual(getPath(current, p), getPath(applied, p))) conflicts.push({ manager: e.manager, path: p });
-    }
-  });
-  if (conflicts.length > 0 && !force) {
-    const causes = conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with "${c.manager}"`, field: describePath(c.path) }));
-    throw new ApiError(
-      409,
-      'Conflict',
-      `Apply failed with ${conflicts.length} conflict${conflicts.length > 1 ? 's' : ''}: ${conflicts.map((c) => `conflict with "${c.manager}": ${describePath(c.path)}`).join('\n')}`,
-      { causes },
-    );
-  }
-  if (force) {
-    for (const c of conflicts) {
-      const i = entries.findIndex((e) => e.manager === c.manager && !(e.manager === manager && e.operation === 'Apply'));
-      if (i >= 0) sets[i]!.delete(pathKey(c.path));
-    }
-  }
   const ownIndex = entries.findIndex((e) => e.manager === manager && e.operation === 'Apply');
+  entries.forEach((e, i) => {
+    if (i === ownIndex) return;
+    for (const k of fnew) if (sets[i]!.has(k)) contested.push({ manager: e.manager, path: keyPath(k) });
+  });
   const fold = ownIndex >= 0 ? sets[ownIndex]! : new Set<string>();
   const base = clone(current ?? {}) as Obj;
   if (isObject(base.metadata)) delete (base.metadata as Obj).managedFields;
@@ -166,17 +168,24 @@ export const serverSideApply = (current: Obj | undefined, applied: Obj, manager:
     deletePath(base, keyPath(k));
   }
   const object = mergeApplied(base, applied) as Obj;
-  const next: ManagedFieldsEntry[] = [];
-  entries.forEach((e, i) => {
-    if (i === ownIndex) return;
-    if (sets[i]!.size === 0) return;
-    const changed = !deepEqual(fieldsFromV1(e.fieldsV1), sets[i]);
-    next.push(changed ? { ...e, fieldsV1: fieldsToV1([...sets[i]!].sort()) } : e);
-  });
-  const own = entryOf(manager, 'Apply', apiVersion, fnew, now);
-  if (ownIndex >= 0 && deepEqual(entries[ownIndex]!.fieldsV1, own.fieldsV1) && entries[ownIndex]!.apiVersion === apiVersion) next.push(entries[ownIndex]!);
-  else next.push(own);
-  return { object, managedFields: next };
+  return {
+    object,
+    contested,
+    finalize: (strip) => {
+      const next: ManagedFieldsEntry[] = [];
+      entries.forEach((e, i) => {
+        if (i === ownIndex) return;
+        const s = new Set(sets[i]!);
+        for (const c of strip) if (c.manager === e.manager) s.delete(pathKey(c.path));
+        if (s.size === 0) return;
+        next.push(s.size === sets[i]!.size ? e : { ...e, fieldsV1: fieldsToV1([...s].sort()) });
+      });
+      const own = entryOf(manager, 'Apply', apiVersion, fnew, now);
+      if (ownIndex >= 0 && deepEqual(entries[ownIndex]!.fieldsV1, own.fieldsV1) && entries[ownIndex]!.apiVersion === apiVersion) next.push(entries[ownIndex]!);
+      else next.push(own);
+      return next;
+    },
+  };
 };
 
 /**

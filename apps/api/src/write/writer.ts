@@ -3,7 +3,7 @@ import type { NewEvent, ObjectRef } from '@bosun/contracts';
 import { resourceStreamId } from '@bosun/contracts';
 import { WrongExpectedVersionError, type EventStore, type Transaction } from '@bosun/event-store';
 import { apiVersionOf, type FieldValidation, type KindInfo } from '@bosun/resources';
-import { admitObject } from '../admission';
+import { admitObject, convertObject, normalizeAliases } from '../admission';
 import type { User } from '../auth/auth';
 import { ApiError, alreadyExists, badRequest, conflict, invalid, notFound } from '../k8s/errors';
 import type { LiveObjectView } from '../objects/live-view';
@@ -11,7 +11,7 @@ import { objectKey, type StoredObject } from '../objects/projection';
 import { renderObject } from '../objects/render';
 import { secretContentHash, type SecretStore, type SecretValues } from '../secrets/secret-store';
 import { assignClusterIPs, type ServiceIPAllocator } from '../service-ips';
-import { serverSideApply, updateManagedFields } from './managed-fields';
+import { conflictError, getPath, serverSideApply, updateManagedFields, type SsaResult } from './managed-fields';
 import { clone, deepEqual, jsonPatch, mergePatch } from './patch';
 
 type Obj = Record<string, unknown>;
@@ -60,6 +60,16 @@ const withoutTimes = (body: Obj): Obj => {
   const mf = Array.isArray(meta.managedFields) ? (meta.managedFields as Obj[]).map(({ time: _t, ...e }) => e) : undefined;
   return { ...body, metadata: { ...meta, ...(mf ? { managedFields: mf } : {}) } };
 };
+/** Decides SSA conflicts on the admitted object: a contested field conflicts only if its value changes. */
+const ssaOwnership =
+  (ssa: SsaResult, old: Obj | undefined, force: boolean) =>
+  (admitted: Obj): unknown[] => {
+    const conflicts = ssa.contested.filter((c) => !deepEqual(getPath(admitted, c.path), getPath(old, c.path)));
+    if (conflicts.length > 0 && !force) throw conflictError(conflicts);
+    return ssa.finalize(conflicts);
+  };
+const withWarnings = (r: WriteResult, extra: readonly string[]): WriteResult =>
+  extra.length ? { ...r, warnings: [...new Set([...extra, ...r.warnings])] } : r;
 const isSecretKind = (info: KindInfo): boolean => info.group === '' && info.kind === 'Secret';
 const nowIso = (): string => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 
@@ -101,7 +111,15 @@ export class ResourceWriter {
   }
 
   /** Turns a full desired object (in `version`) into an event, or a no-op. */
-  private async plan(info: KindInfo, version: string, namespace: string, desiredIn: Obj, current: StoredObject | undefined, ctx: WriteContext, managedFields: unknown[]): Promise<Plan> {
+  private async plan(
+    info: KindInfo,
+    version: string,
+    namespace: string,
+    desiredIn: Obj,
+    current: StoredObject | undefined,
+    ctx: WriteContext,
+    managedFieldsFor: unknown[] | ((admittedInRequestVersion: Obj) => unknown[]),
+  ): Promise<Plan> {
     const desired = clone(desiredIn);
     desired.apiVersion = apiVersionOf(info.group, version);
     desired.kind = info.kind;
@@ -140,6 +158,7 @@ export class ResourceWriter {
     });
     if (!admitted.ok) throw invalid(info.group, info.kind, name, admitted.causes);
     const body = clone(admitted.object);
+    const managedFields = typeof managedFieldsFor === 'function' ? managedFieldsFor(convertObject(info, admitted.object, apiVersionOf(info.group, version))) : managedFieldsFor;
     const meta = { ...metaOf(body) };
     const oldMeta = metaOf(current?.body);
     meta.name = name;
@@ -306,15 +325,17 @@ export class ResourceWriter {
       const old = await this.currentView(current, version);
       const apiVersion = apiVersionOf(info.group, version);
       let desired: Obj;
-      let mf: unknown[];
+      let mf: unknown[] | ((admitted: Obj) => unknown[]);
+      const norm = normalizeAliases(info, patch);
+      patch = norm.object;
       if (type === 'apply') {
         const applied = patch as Obj;
         this.checkTarget(info, version, namespace, name, applied);
         if (!ctx.fieldManager) throw badRequest('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
         const { status: _s, ...appliedSpec } = applied;
-        const ssa = serverSideApply(old, { ...appliedSpec, metadata: { ...metaOf(applied), name } }, ctx.fieldManager, ctx.force ?? false, apiVersion, nowIso());
+        const ssa = serverSideApply(old, { ...appliedSpec, metadata: { ...metaOf(applied), name } }, ctx.fieldManager, apiVersion, nowIso());
         desired = ssa.object;
-        mf = ssa.managedFields;
+        mf = ssaOwnership(ssa, old, ctx.force ?? false);
       } else {
         if (!current || !old) throw notFound(info.group, info.plural, name, info.kind);
         this.checkTarget(info, version, namespace, name, {});
@@ -328,7 +349,7 @@ export class ResourceWriter {
       }
       const plan = await this.plan(info, version, namespace, desired, current, ctx, mf);
       if (!ctx.dryRun) await this.commit([plan], ctx);
-      return this.result(plan, ctx);
+      return withWarnings(this.result(plan, ctx), norm.warnings);
     });
   }
 
@@ -418,9 +439,9 @@ export class ResourceWriter {
         seen.add(key);
         const current = this.current(d.info, d.namespace, d.name);
         const old = await this.currentView(current, d.version);
-        const { status: _s, ...applied } = d.object;
-        const ssa = serverSideApply(old, { ...applied, metadata: { ...metaOf(applied), name: d.name } }, manager, ctx.force ?? false, apiVersionOf(d.info.group, d.version), nowIso());
-        plans.push(await this.plan(d.info, d.version, d.namespace, ssa.object, current, { ...ctx, fieldManager: manager }, ssa.managedFields));
+        const { status: _s, ...applied } = normalizeAliases(d.info, d.object).object as Obj;
+        const ssa = serverSideApply(old, { ...applied, metadata: { ...metaOf(applied), name: d.name } }, manager, apiVersionOf(d.info.group, d.version), nowIso());
+        plans.push(await this.plan(d.info, d.version, d.namespace, ssa.object, current, { ...ctx, fieldManager: manager }, ssaOwnership(ssa, old, ctx.force ?? false)));
       } catch (e) {
         errors.push({ index, error: e instanceof ApiError ? e : new ApiError(500, 'InternalError', e instanceof Error ? e.message : String(e)) });
       }

@@ -8,4 +8,6 @@ export type CommandModule = { register(program: Command): void };
 
 export const commandModules: Array<() => Promise<CommandModule>> = [
   // e.g. () => import('./bgp'),
+  () => import('./resources.js'),
+  () => import('./suite.js'),
 ];
