@@ -349,6 +349,8 @@ export interface HistoryEntry {
   readonly occurredAt: string;
   readonly correlationId: string;
   readonly user?: string;
+  /** What the event did (status projectors' summary), when known. */
+  readonly message?: string;
 }
 
 export interface Table {

@@ -123,7 +123,7 @@ const COLUMNS: Record<string, Column[]> = {
   'coordination.k8s.io/Lease': [name, col('Holder', 'string', (o) => o.spec?.holderIdentity ?? ''), age],
   'cilium.io/CiliumLoadBalancerIPPool': [
     name,
-    col('CIDRs', 'string', (o) => ((o.spec?.blocks ?? o.spec?.cidrs ?? []) as Obj[]).map((b) => b.cidr ?? `${b.start}-${b.stop ?? ''}`).join(',')),
+    col('CIDRs', 'string', (o) => ((o.spec?.blocks ?? o.spec?.cidrs ?? []) as Obj[]).map((b) => b.cidr || (b.stop ? `${b.start}-${b.stop}` : b.start)).join(',')),
     col('Disabled', 'boolean', (o) => o.spec?.disabled ?? false),
     col('Conflicting', 'string', condition('cilium.io/PoolConflict')),
     col('IPs Available', 'string', condition('cilium.io/IPsAvailable', 'message')),

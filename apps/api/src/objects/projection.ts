@@ -11,6 +11,8 @@ export interface HistoryEntry {
   readonly correlationId: string;
   /** Who did it, for mutating API requests (audit). */
   readonly user?: string;
+  /** What it did, when the event's status projector summarizes it. */
+  readonly message?: string;
 }
 
 /** An object as the API holds it: the stored body (storage version) plus its projected status. */
@@ -122,7 +124,15 @@ export class ObjectProjection {
 
   private entry(event: EventEnvelope): HistoryEntry {
     const user = (event.data as { user?: unknown } | null)?.user;
-    return { position: event.position, type: event.type, occurredAt: event.occurredAt, correlationId: event.correlationId, ...(typeof user === 'string' ? { user } : {}) };
+    const message = this.projectorsByType.get(event.type)?.map((p) => p.summarize?.(event)).find((m) => m);
+    return {
+      position: event.position,
+      type: event.type,
+      occurredAt: event.occurredAt,
+      correlationId: event.correlationId,
+      ...(typeof user === 'string' ? { user } : {}),
+      ...(message ? { message } : {}),
+    };
   }
 
   private withHistory(prev: readonly HistoryEntry[] | undefined, event: EventEnvelope): HistoryEntry[] {

@@ -103,6 +103,19 @@ describe('ipam status projection', () => {
     });
   });
 
+  it('summarizes its events for describe', () => {
+    expect(ipamStatusProjector.summarize!(event('ipam.LoadBalancerIPAllocated', { pool: 'ip-pool-blue', service: svc, ip: '20.0.10.1', family: 'IPv4', origin: 'family' }))).toBe(
+      '20.0.10.1 allocated from pool ip-pool-blue',
+    );
+    expect(
+      ipamStatusProjector.summarize!(event('ipam.LoadBalancerIPReleased', { pool: 'p', service: svc, ip: '10.0.0.1', family: 'IPv4', reason: 'pool_selector_mismatch', message: "The pool 'p' no longer selects this service" })),
+    ).toBe("10.0.0.1 released to pool p: pool_selector_mismatch (The pool 'p' no longer selects this service)");
+    expect(ipamStatusProjector.summarize!(event('ipam.ServiceIPAMConditionChanged', { service: svc, observedGeneration: 1, status: 'False', reason: 'no_pool', message: 'There are no enabled CiliumLoadBalancerIPPools that match this service' }))).toBe(
+      'IPAMRequestSatisfied=False no_pool: There are no enabled CiliumLoadBalancerIPPools that match this service',
+    );
+    expect(ipamStatusProjector.summarize!(event('bgp.NodeStatusReported', {}))).toBeUndefined();
+  });
+
   it('ignores other events', () => {
     expect(ipamStatusProjector.project(event('bgp.NodeStatusReported', {}))).toEqual([]);
   });

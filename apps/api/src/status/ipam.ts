@@ -153,10 +153,45 @@ const project = (event: IpamEvent, at: string): StatusChange[] => {
   }
 };
 
+/** One line per event for `bosun describe` (what was given, taken, decided). */
+export const summarizeIpamEvent = (event: IpamEvent): string => {
+  switch (event.type) {
+    case 'ipam.LoadBalancerIPAllocated': {
+      const d = event.data;
+      const how = d.origin === 'family' ? '' : ` (${d.origin}${d.sharingKey ? `, sharing key ${d.sharingKey}` : ''})`;
+      return `${d.ip} allocated from pool ${d.pool}${how}`;
+    }
+    case 'ipam.LoadBalancerIPReleased':
+      return `${event.data.ip} released to pool ${event.data.pool}: ${event.data.reason}${event.data.message ? ` (${event.data.message})` : ''}`;
+    case 'ipam.ServiceIPAMConditionChanged':
+      return `IPAMRequestSatisfied=${event.data.status} ${event.data.reason}${event.data.message ? `: ${event.data.message}` : ''}`;
+    case 'ipam.ServiceIPAMConditionRemoved':
+      return 'IPAMRequestSatisfied removed (not handled by LB IPAM)';
+    case 'ipam.PoolStatusChanged':
+      return `${event.data.available} of ${event.data.total} addresses available (${event.data.used} used)`;
+    case 'ipam.PoolConflictDetected':
+      return event.data.message;
+    case 'ipam.PoolConflictResolved':
+      return 'no conflict';
+    case 'ipam.PoolSpecRejected':
+      return `spec rejected: ${event.data.errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`;
+    case 'ipam.PoolSpecAccepted':
+      return 'spec accepted';
+    default: {
+      const never: never = event;
+      return (never as { type: string }).type;
+    }
+  }
+};
+
 export const ipamStatusProjector: StatusProjector = {
   eventTypes: IPAM_EVENT_TYPES,
   project(event: EventEnvelope): StatusChange[] {
     if (!(IPAM_EVENT_TYPES as readonly string[]).includes(event.type)) return [];
     return project(event as unknown as IpamEvent, rfc3339(event.occurredAt));
+  },
+  summarize(event: EventEnvelope): string | undefined {
+    if (!(IPAM_EVENT_TYPES as readonly string[]).includes(event.type)) return undefined;
+    return summarizeIpamEvent(event as unknown as IpamEvent);
   },
 };

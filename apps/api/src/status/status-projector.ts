@@ -28,6 +28,8 @@ export interface StatusProjector {
   /** The event types this projector reads. */
   readonly eventTypes: readonly string[];
   project(event: EventEnvelope): StatusChange[];
+  /** Optional one-line summary of the event for `describe`'s Events (e.g. `20.0.10.1 from ip-pool-blue`). */
+  summarize?(event: EventEnvelope): string | undefined;
 }
 
 /** Replaces (or adds) the condition of the same `type` in a Kubernetes conditions list. */

@@ -98,7 +98,7 @@ const kv = (m: Record<string, string> | undefined, pad: number): string => {
   return entries.map(([k, v], i) => `${i === 0 ? '' : ' '.repeat(pad)}${k}=${v}`).join('\n');
 };
 
-export const describeText = (o: KubeObject, history: { position: number; type: string; occurredAt: string; user?: string; correlationId: string }[]): string => {
+export const describeText = (o: KubeObject, history: { position: number; type: string; occurredAt: string; user?: string; correlationId: string; message?: string }[]): string => {
   const meta = (o.metadata ?? {}) as Record<string, any>;
   const lines: string[] = [];
   const row = (k: string, v: string): number => lines.push(`${`${k}:`.padEnd(14)}${v}`);
@@ -143,6 +143,16 @@ export const describeText = (o: KubeObject, history: { position: number; type: s
   }
   lines.push('Events:');
   if (history.length === 0) lines.push('  <none>');
+  else if (history.some((h) => h.message))
+    lines.push(
+      indent(
+        formatColumns(
+          ['Age', 'Event', 'Position', 'By', 'Correlation', 'Message'],
+          [...history].reverse().map((h) => [ageOf(h.occurredAt), h.type, String(h.position), h.user ?? '', h.correlationId, h.message ?? '']),
+        ),
+        2,
+      ),
+    );
   else
     lines.push(
       indent(
