@@ -255,9 +255,12 @@ export class OutboxRelay {
         if (!this.leader) return;
         await this.saveCheckpoint(page.checkpoint);
       }
+      if (page.events.length > 0) idleMs = 0;
       if (!page.caughtUp) continue;
       for (const w of this.idleWaiters.splice(0)) w();
-      idleMs = page.pending ? Math.min(Math.max(idleMs * 2, 2), pollMs) : pollMs;
+      // Committed events wait behind an open transaction: look again soon (1, 2, 4… ≤ 50 ms),
+      // not at the poll; a NOTIFY wakes us earlier anyway.
+      idleMs = page.pending ? Math.min(idleMs > 0 ? idleMs * 2 : 1, 50, pollMs) : pollMs;
       await this.waitForWork(idleMs);
     }
   }

@@ -171,6 +171,94 @@ $fn$;
 `;
 };
 
+/** v2: append_events takes the batch as one JSON parameter (cheaper to encode than five arrays). */
+const v2 = (schema: string): string => {
+  const s = quoteIdent(schema);
+  return `
+DROP FUNCTION IF EXISTS ${s}.append_events(text, text, text, bigint, boolean, uuid[], text[], int[], jsonb[], jsonb[], text, text);
+-- Append a batch to one stream with optimistic concurrency, in one round trip.
+-- p_expected_kind: 'exact' (p_expected = the version the stream must have, 0 = new stream),
+-- 'no_stream', 'stream_exists' or 'any'. p_events: a JSON array of {id, type, version, data}
+-- (one parameter: cheaper to send than five arrays). A conflict raises SQLSTATE ${WRONG_EXPECTED_VERSION_SQLSTATE} with
+-- the actual version (or -1 when the stream does not exist) in DETAIL.
+CREATE OR REPLACE FUNCTION ${s}.append_events(
+  p_stream_id text,
+  p_stream_type text,
+  p_expected_kind text,
+  p_expected bigint,
+  p_ids_given boolean,
+  p_events jsonb,
+  p_metadata jsonb,
+  p_correlation_id text,
+  p_causation_id text
+) RETURNS TABLE (event_id uuid, stream_position bigint, global_position bigint, transaction_id text, created_at timestamptz)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  n bigint := jsonb_array_length(p_events);
+  v_first uuid;
+  v_prev bigint;
+  v_actual bigint;
+BEGIN
+  IF n IS NULL OR n = 0 THEN
+    RAISE EXCEPTION 'append to %: no events', p_stream_id USING ERRCODE = '22023';
+  END IF;
+
+  -- A retried append whose events (ids chosen by the caller) are already stored is a no-op.
+  IF p_ids_given THEN
+    v_first := (p_events -> 0 ->> 'id')::uuid;
+    IF EXISTS (SELECT 1 FROM ${s}.events e WHERE e.event_id = v_first AND e.stream_id = p_stream_id) THEN
+      RETURN QUERY SELECT e.event_id, e.stream_position, e.global_position, e.transaction_id::text, e.created_at
+        FROM ${s}.events e
+        WHERE e.event_id IN (SELECT (x ->> 'id')::uuid FROM jsonb_array_elements(p_events) AS x)
+        ORDER BY e.stream_position;
+      RETURN;
+    END IF;
+  END IF;
+
+  IF p_expected_kind = 'no_stream' OR (p_expected_kind = 'exact' AND p_expected = 0) THEN
+    INSERT INTO ${s}.streams AS st (stream_id, stream_type, version) VALUES (p_stream_id, p_stream_type, n)
+      ON CONFLICT (stream_id) DO NOTHING;
+    IF NOT FOUND THEN
+      SELECT st.version INTO v_actual FROM ${s}.streams st WHERE st.stream_id = p_stream_id;
+      RAISE EXCEPTION 'stream %: expected no stream, actual version %', p_stream_id, v_actual
+        USING ERRCODE = '${WRONG_EXPECTED_VERSION_SQLSTATE}', DETAIL = coalesce(v_actual, -1)::text;
+    END IF;
+    v_prev := 0;
+  ELSIF p_expected_kind = 'exact' THEN
+    UPDATE ${s}.streams st SET version = st.version + n, updated_at = now()
+      WHERE st.stream_id = p_stream_id AND st.version = p_expected;
+    IF NOT FOUND THEN
+      SELECT st.version INTO v_actual FROM ${s}.streams st WHERE st.stream_id = p_stream_id;
+      RAISE EXCEPTION 'stream %: expected version %, actual %', p_stream_id, p_expected, coalesce(v_actual::text, 'none')
+        USING ERRCODE = '${WRONG_EXPECTED_VERSION_SQLSTATE}', DETAIL = coalesce(v_actual, -1)::text;
+    END IF;
+    v_prev := p_expected;
+  ELSIF p_expected_kind = 'stream_exists' THEN
+    UPDATE ${s}.streams st SET version = st.version + n, updated_at = now()
+      WHERE st.stream_id = p_stream_id RETURNING st.version - n INTO v_prev;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'stream %: expected an existing stream, it does not exist', p_stream_id
+        USING ERRCODE = '${WRONG_EXPECTED_VERSION_SQLSTATE}', DETAIL = '-1';
+    END IF;
+  ELSIF p_expected_kind = 'any' THEN
+    INSERT INTO ${s}.streams AS st (stream_id, stream_type, version) VALUES (p_stream_id, p_stream_type, n)
+      ON CONFLICT (stream_id) DO UPDATE SET version = st.version + n, updated_at = now()
+      RETURNING st.version - n INTO v_prev;
+  ELSE
+    RAISE EXCEPTION 'append to %: unknown expected version kind %', p_stream_id, p_expected_kind USING ERRCODE = '22023';
+  END IF;
+
+  RETURN QUERY
+    INSERT INTO ${s}.events AS e (stream_id, stream_position, event_id, event_type, schema_version, data, metadata, correlation_id, causation_id)
+    SELECT p_stream_id, v_prev + t.ord, t.id, t.type, t.version, t.data, p_metadata, p_correlation_id, p_causation_id
+      FROM ROWS FROM (jsonb_to_recordset(p_events) AS (id uuid, type text, version int, data jsonb)) WITH ORDINALITY AS t(id, type, version, data, ord)
+      ORDER BY t.ord
+    RETURNING e.event_id, e.stream_position, e.global_position, e.transaction_id::text, e.created_at;
+END
+$fn$;
+`;
+};
+
 /** TypeORM migrations for one schema (the schema name is part of every statement). */
 export const eventStoreMigrations = (schema: string): Array<new () => MigrationInterface> => {
   class EventStoreInitial1764115200000 implements MigrationInterface {
@@ -182,5 +270,14 @@ export const eventStoreMigrations = (schema: string): Array<new () => MigrationI
       await qr.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`);
     }
   }
-  return [EventStoreInitial1764115200000];
+  class EventStoreAppendJson1764201600000 implements MigrationInterface {
+    readonly name = 'EventStoreAppendJson1764201600000';
+    async up(qr: QueryRunner): Promise<void> {
+      await qr.query(v2(schema));
+    }
+    async down(): Promise<void> {
+      throw new Error('EventStoreAppendJson: no way down (drop the schema instead)');
+    }
+  }
+  return [EventStoreInitial1764115200000, EventStoreAppendJson1764201600000];
 };

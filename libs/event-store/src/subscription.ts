@@ -121,13 +121,15 @@ export class PgSubscription implements Subscription {
         }
         this.cp = page.checkpoint;
         attempt = 0;
+        if (page.events.length > 0) idleMs = 0;
         if (!page.caughtUp) continue;
         if (!this.isCaughtUp) {
           this.isCaughtUp = true;
           this.resolveCaughtUp();
         }
-        // Committed events wait behind an open transaction: look again soon, not at the poll.
-        idleMs = page.pending ? Math.min(Math.max(idleMs * 2, 5), this.pollIntervalMs) : this.pollIntervalMs;
+        // Committed events wait behind an open transaction: look again soon (1, 2, 4… ≤ 50 ms),
+        // not at the poll; a NOTIFY wakes us earlier anyway.
+        idleMs = page.pending ? Math.min(idleMs > 0 ? idleMs * 2 : 1, 50, this.pollIntervalMs) : this.pollIntervalMs;
         await this.waitForWork(idleMs);
       } catch (err) {
         if (this.stopped) break;
