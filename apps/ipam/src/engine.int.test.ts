@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, allocationsOf } from '@bosun/ipam';
 import { createTestEventStore, dropStaleSchemas, waitFor, type TestEventStore } from '@bosun/testing';
 import { IpamEngine } from './engine';
+import { registerIpamMetrics } from './metrics';
 import { apply, applyEvent, foldAllocations, ipamEvents, lbService, pool, remove, seedManifest } from '../test/helpers';
 
 /** The engine against the real event store (own Postgres schema), in this process. */
@@ -105,6 +106,44 @@ describe('ipam engine through the event store', () => {
     // Both replicas end with the same view.
     await waitFor(() => a.current.services.size === b.current.services.size || undefined, { description: 'replicas converge' });
     for (let i = 0; i < n; i++) expect(allocationsOf(a.current, 'race', `s${i}`)).toEqual(allocationsOf(b.current, 'race', `s${i}`));
+    await a.stop();
+    await b.stop();
+  });
+
+  it('a replica that decided on a stale view gets the conflict, rolls back, and decides again on the newer events', async () => {
+    const metrics = registerIpamMetrics(() => null);
+    const conflicts = async () => (await metrics.conflicts.get()).values.reduce((n, v) => n + v.value, 0);
+    const before = await conflicts();
+    let gate: (() => void) | null = null;
+    let gated = false;
+    const a = engine('stale-a');
+    const b = new IpamEngine({
+      store: t.store,
+      config: DEFAULT_CONFIG,
+      instance: 'stale-b',
+      metrics,
+      resyncIntervalMs: 500,
+      beforeDecide: async () => {
+        if (gated) await new Promise<void>((r) => (gate = r));
+      },
+    });
+    engines.push(b);
+    await apply(t.store, pool('stale', [{ cidr: '10.80.0.0/24' }], { serviceSelector: { matchLabels: { stale: 'yes' } } }));
+    await Promise.all([a.start(), b.start()]);
+    gated = true;
+    await apply(t.store, lbService('stale', 's', { labels: { stale: 'yes' } }));
+    // A allocates while B, holding the same batch, waits before deciding.
+    await waitFor(() => allocationsOf(a.current, 'stale', 's').length === 1 || undefined, { description: 'A allocated' });
+    await waitFor(() => gate !== null || undefined, { description: 'B about to decide' });
+    await new Promise((r) => setTimeout(r, 200));
+    gated = false;
+    gate!();
+    await waitFor(() => allocationsOf(b.current, 'stale', 's').length === 1 || undefined, { description: 'B sees the allocation' });
+    expect(await conflicts()).toBeGreaterThan(before);
+    const log = foldAllocations(await ipamEvents(t.store));
+    expect(log.given.get('stale/s')).toEqual(['10.80.0.1']);
+    expect(log.duplicates).toEqual([]);
+    expect(allocationsOf(b.current, 'stale', 's')).toEqual(allocationsOf(a.current, 'stale', 's'));
     await a.stop();
     await b.stop();
   });

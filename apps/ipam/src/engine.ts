@@ -46,6 +46,8 @@ export interface IpamEngineOptions {
   readonly log?: Logger;
   /** How often leftover work is retried outside of a batch (ms). */
   readonly resyncIntervalMs?: number;
+  /** Test seam: awaited before each decision (lets a test make this replica decide on a stale view). */
+  readonly beforeDecide?: () => Promise<void>;
 }
 
 /** The events the engine reads: resource events of Services and pools, and its own context's. */
@@ -240,6 +242,7 @@ export class IpamEngine {
    */
   private async decideAndAppend(tx: Transaction, causes: readonly EventEnvelope[]): Promise<void> {
     if (!this.hasWork()) return;
+    await this.opts.beforeDecide?.();
     const started = process.hrtime.bigint();
     const first = causes[0];
     const links = causes
