@@ -154,21 +154,38 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
         this.removeListenKey(existing.resolvedConfig.peerAddress);
         void existing.stop({ notification: { code: ErrorCode.CEASE, subcode: CeaseSubcode.OTHER_CONFIGURATION_CHANGE } });
       }
-      const s = new PeerSession(p, {
-        localASN: this.localASN,
-        routerID: this.routerID,
-        idleHoldTimeSeconds: this.options.idleHoldTimeSeconds ?? 5,
-        maxIdleHoldTimeSeconds: this.options.maxIdleHoldTimeSeconds ?? 120,
-        restarting: this.options.restarting ?? false,
-        ribOut: (peer, family) => this.rib(peer, family),
-        stateChanged: (session, from, to) => this.emit('peerStateChanged', session.status(), from, to),
-        countsChanged: (session) => this.emit('routeCountsChanged', session.status()),
-        log: this.log,
-      });
-      this.sessions.set(p.name, s);
-      this.syncListenKey(p);
-      if (this.started && !this.stopped) s.start();
+      this.createSession(p);
     }
+  }
+
+  /** Hard-resets one peer's session (Cease / Administrative Reset), keeping its configuration and routes. */
+  resetPeer(name: string): void {
+    const existing = this.sessions.get(name);
+    if (!existing) throw new ConfigError('peer', `no peer named "${name}"`);
+    this.log('info', `peer ${name}: reset requested`);
+    void existing.stop({ notification: { code: ErrorCode.CEASE, subcode: CeaseSubcode.ADMINISTRATIVE_RESET } });
+    this.createSession(existing.resolvedConfig);
+  }
+
+  private createSession(p: ResolvedPeerConfig): void {
+    const s = new PeerSession(p, {
+      localASN: this.localASN,
+      routerID: this.routerID,
+      idleHoldTimeSeconds: this.options.idleHoldTimeSeconds ?? 5,
+      maxIdleHoldTimeSeconds: this.options.maxIdleHoldTimeSeconds ?? 120,
+      restarting: this.options.restarting ?? false,
+      ribOut: (peer, family) => this.rib(peer, family),
+      stateChanged: (session, from, to) => {
+        if (this.sessions.get(session.name) === session) this.emit('peerStateChanged', session.status(), from, to);
+      },
+      countsChanged: (session) => {
+        if (this.sessions.get(session.name) === session) this.emit('routeCountsChanged', session.status());
+      },
+      log: this.log,
+    });
+    this.sessions.set(p.name, s);
+    this.syncListenKey(p);
+    if (this.started && !this.stopped) s.start();
   }
 
   private rib(peer: string, family: Family): AdjRibOut {
