@@ -35,7 +35,11 @@ export const buildApi = async (config: ApiConfig, log: Logger = createLogger('ap
     pollIntervalMs: 250,
   });
   const db = { query: <R = any>(sql: string, params?: unknown[]): Promise<R[]> => store.dataSource.query(sql, params as any[]) as Promise<R[]> };
-  const secrets = new SecretStore(db, config.apiSchema, loadSecretKey());
+  const secrets = new SecretStore(
+    db,
+    config.apiSchema,
+    loadSecretKey({ ...(config.secretKeyFile ? { BOSUN_SECRET_KEY_FILE: config.secretKeyFile } : {}), ...(config.secretKey ? { BOSUN_SECRET_KEY: config.secretKey } : {}) }),
+  );
   await secrets.migrate();
   if (!secrets.enabled) log.warn('no secret key (BOSUN_SECRET_KEY_FILE / BOSUN_SECRET_KEY): Secrets will be rejected');
   const view = new LiveObjectView(store, statusProjectors, config.watchWindow);

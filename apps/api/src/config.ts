@@ -12,6 +12,9 @@ export interface ApiConfig {
   readonly tokensFile?: string;
   readonly anonymous?: Role;
   readonly watchWindow: number;
+  /** AES-256 key of the secret store (file, or the key itself as hex/base64). */
+  readonly secretKeyFile?: string;
+  readonly secretKey?: string;
   /** Serving certificate (PEM); a self-signed one is made (and written there) when absent. */
   readonly tlsCertFile?: string;
   readonly tlsKeyFile?: string;
@@ -29,6 +32,8 @@ export const configFromEnv = (env: NodeJS.ProcessEnv = process.env): ApiConfig =
     ...(env.BOSUN_TOKENS_FILE ? { tokensFile: env.BOSUN_TOKENS_FILE } : {}),
     ...(anon === 'viewer' || anon === 'admin' ? { anonymous: anon } : {}),
     watchWindow: Number(env.BOSUN_API_WATCH_WINDOW ?? 100_000),
+    ...(env.BOSUN_SECRET_KEY_FILE ? { secretKeyFile: env.BOSUN_SECRET_KEY_FILE } : {}),
+    ...(env.BOSUN_SECRET_KEY ? { secretKey: env.BOSUN_SECRET_KEY } : {}),
     ...(env.BOSUN_API_TLS_CERT_FILE ? { tlsCertFile: env.BOSUN_API_TLS_CERT_FILE } : {}),
     ...(env.BOSUN_API_TLS_KEY_FILE ? { tlsKeyFile: env.BOSUN_API_TLS_KEY_FILE } : {}),
   };
