@@ -389,6 +389,32 @@ ORDER BY page.tx_order, page.global_position`;
   }
 
   /**
+   * The last `limit` readable events matching `filter`, oldest first, and the checkpoint to
+   * follow on from (after every readable event, matching or not): `tail -n N -f`.
+   */
+  async readLast(limit: number, filter: EventFilter = {}): Promise<{ events: EventEnvelope[]; checkpoint: Checkpoint }> {
+    if (!Number.isSafeInteger(limit) || limit < 0) throw new TypeError(`limit: ${limit} must be an integer >= 0`);
+    const f = filterSql(filter, 2);
+    const sql = `
+WITH h AS MATERIALIZED (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
+page AS (
+  SELECT ${EVENT_COLUMNS}, e.transaction_id AS tx_order FROM ${this.s}.events e, h
+  WHERE e.transaction_id < h.xmin${f.sql}
+  ORDER BY e.transaction_id DESC, e.global_position DESC LIMIT $1
+),
+tail AS (
+  SELECT e.transaction_id::text AS tail_txid, e.global_position AS tail_pos FROM ${this.s}.events e, h
+  WHERE e.transaction_id < h.xmin ORDER BY e.transaction_id DESC, e.global_position DESC LIMIT 1
+)
+SELECT t.tail_txid, t.tail_pos, page.* FROM (SELECT 1) AS one LEFT JOIN page ON true LEFT JOIN tail t ON true
+ORDER BY page.tx_order, page.global_position`;
+    const rows = await this.query<EventRow & { event_id: string | null; tail_txid: string | null; tail_pos: string | null }>(sql, [limit, ...f.params]);
+    const first = rows[0];
+    const checkpoint = first?.tail_txid != null && first.tail_pos != null ? { txid: first.tail_txid, position: Number(first.tail_pos) } : START;
+    return { events: rows.filter((r) => r.event_id !== null).map((r) => toEnvelope(r, this.catalogue)), checkpoint };
+  }
+
+  /**
    * A checkpoint at which new events start: everything of transactions older than the oldest
    * running one counts as past; events of still-running (or just committed) transactions come after.
    */

@@ -10,4 +10,5 @@ export const commandModules: Array<() => Promise<CommandModule>> = [
   // e.g. () => import('./bgp'),
   () => import('./resources.js'),
   () => import('./suite.js'),
+  () => import('./events.js'),
 ];
