@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiStatusError, BosunClient } from '@bosun/client';
 import { startApiServer, type ApiServer } from '../src/api-server';
 import { configFromEnv } from '../src/config';
-import { SEED, apiEnv, bosun, dropSchemas, fixture, kubectl, randomPort, sql, type Fixture } from './helpers';
+import { SEED, apiEnv, bosun, dropSchemas, fixture, freePort, kubectl, sql, type Fixture } from './helpers';
 
 // The API in-process (real Postgres in its own schema), driven through the bosun CLI, kubectl
 // and the client library.
@@ -21,12 +21,13 @@ const eventCount = async (): Promise<number> => Number((await sql<{ n: string }>
 beforeAll(async () => {
   await dropSchemas();
   f = fixture();
-  const port = randomPort();
+  const port = await freePort();
+  const tlsPort = await freePort();
   sock = join(f.dir, 'api.sock');
-  const env = apiEnv(f, `127.0.0.1:${port},https://127.0.0.1:${port + 1},unix:${sock}`);
+  const env = apiEnv(f, `127.0.0.1:${port},https://127.0.0.1:${tlsPort},unix:${sock}`);
   api = await startApiServer(configFromEnv(env));
   http = `http://127.0.0.1:${port}`;
-  https = `https://127.0.0.1:${port + 1}`;
+  https = `https://127.0.0.1:${tlsPort}`;
   admin = new BosunClient({ server: http, token: f.tokens.admin });
 });
 

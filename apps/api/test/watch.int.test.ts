@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiStatusError, BosunClient, Informer, type WatchEvent } from '@bosun/client';
-import { apiEnv, dropSchemas, fixture, randomPort, spawnApi, type Fixture } from './helpers';
+import { apiEnv, dropSchemas, fixture, freePort, spawnApi, type Fixture } from './helpers';
 
 // The API as a child process (so it can be killed): a watch from resourceVersion X receives every
 // later change exactly once, also when resumed from the last resourceVersion seen after a restart.
@@ -51,7 +51,7 @@ const key = (e: WatchEvent) => `${e.type} ${e.object.metadata?.name} ${e.object.
 beforeAll(async () => {
   await dropSchemas();
   f = fixture();
-  port = randomPort();
+  port = await freePort();
   base = `http://127.0.0.1:${port}`;
   client = new BosunClient({ server: base, token: f.tokens.admin });
   await start();

@@ -11,6 +11,7 @@ import { objectKey, type StoredObject } from '../objects/projection';
 import { renderObject } from '../objects/render';
 import { secretContentHash, type SecretStore, type SecretValues } from '../secrets/secret-store';
 import { assignClusterIPs, type ServiceIPAllocator } from '../service-ips';
+import { GroupCommitter } from './group-commit';
 import { conflictError, getPath, serverSideApply, updateManagedFields, type SsaResult } from './managed-fields';
 import { clone, deepEqual, jsonPatch, mergePatch } from './patch';
 
@@ -79,12 +80,16 @@ const nowIso = (): string => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
  * until the object view has the new event (read-your-writes).
  */
 export class ResourceWriter {
+  private readonly group: GroupCommitter;
+
   constructor(
     private readonly store: EventStore,
     private readonly view: LiveObjectView,
     private readonly secrets: SecretStore,
     private readonly clusterIPs: ServiceIPAllocator,
-  ) {}
+  ) {
+    this.group = new GroupCommitter(store);
+  }
 
   private current(info: KindInfo, namespace: string, name: string): StoredObject | undefined {
     return this.view.projection.get(objectKey(info.group, info.kind, info.namespaced ? namespace : '', name));
@@ -244,7 +249,7 @@ export class ResourceWriter {
     try {
       if (writes.length === 1 && !writes[0]!.secret) {
         const p = writes[0]!;
-        last = (await this.store.append(p.streamId, p.expected, [p.event!], opts)).lastPosition;
+        last = await this.group.append(p.streamId, p.expected, [p.event!], opts);
       } else {
         last = await this.store.transaction(async (tx: Transaction) => {
           let pos = 0;
