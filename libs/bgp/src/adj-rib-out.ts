@@ -28,6 +28,7 @@ export class AdjRibOut {
   private desired = new Map<string, Entry>();
   private sent = new Map<string, NormalizedAttributes>();
   private dirty = new Set<string>();
+  private resendAll = false;
 
   constructor(readonly family: Family) {}
 
@@ -75,9 +76,10 @@ export class AdjRibOut {
     this.dirty = new Set(this.desired.keys());
   }
 
-  /** ROUTE-REFRESH: resend every desired route. */
+  /** Resend every desired route on the next plan (ROUTE-REFRESH, or next hops changed). */
   refreshAll(): void {
     for (const k of this.desired.keys()) this.dirty.add(k);
+    this.resendAll = true;
   }
 
   /** The desired routes (prefix → attributes), for status and tests. */
@@ -96,7 +98,7 @@ export class AdjRibOut {
         if (have) withdraw.push(prefixFromKey(key, this.family));
         continue;
       }
-      if (have === want.attrs && !this.refreshing) continue;
+      if (have === want.attrs && !this.resendAll) continue;
       let g = groups.get(want.attrs);
       if (!g) groups.set(want.attrs, (g = []));
       g.push(want.prefix);
@@ -104,17 +106,10 @@ export class AdjRibOut {
     return { withdraw, announce: [...groups].map(([attrs, prefixes]) => ({ attrs, prefixes })) };
   }
 
-  private refreshing = false;
-
   /** Like plan(), but resends unchanged routes too (ROUTE-REFRESH). */
   planRefresh(): RibOutPlan {
     this.refreshAll();
-    this.refreshing = true;
-    try {
-      return this.plan();
-    } finally {
-      this.refreshing = false;
-    }
+    return this.plan();
   }
 
   /** Records the plan as sent. */
@@ -122,6 +117,7 @@ export class AdjRibOut {
     for (const p of plan.withdraw) this.sent.delete(prefixKey(p));
     for (const g of plan.announce) for (const p of g.prefixes) this.sent.set(prefixKey(p), g.attrs);
     this.dirty.clear();
+    this.resendAll = false;
   }
 }
 

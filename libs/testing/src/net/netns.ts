@@ -205,3 +205,22 @@ export async function connectNamespaces(
   }
   return { a: { namespace: a.namespace, name: a.name }, b: { namespace: b.namespace, name: b.name } };
 }
+
+/**
+ * TCP/IP counters of a namespace from `/proc/net/netstat` and `/proc/net/snmp` (e.g.
+ * `TcpExt.TCPMD5Failure`, `TcpExt.TCPMD5NotFound`, `Tcp.ActiveOpens`).
+ */
+export async function netstatCounters(namespace: NamespaceName): Promise<Record<string, number>> {
+  const read = async (file: string): Promise<string> => (namespace ? (await execIn(namespace, 'cat', [file])).stdout : (await exec('cat', [file])).stdout);
+  const out: Record<string, number> = {};
+  for (const file of ['/proc/net/netstat', '/proc/net/snmp']) {
+    const lines = (await read(file)).split('\n');
+    for (let i = 0; i + 1 < lines.length; i += 2) {
+      const names = lines[i]!.trim().split(/\s+/);
+      const values = lines[i + 1]!.trim().split(/\s+/);
+      const group = names[0]!.replace(/:$/, '');
+      for (let j = 1; j < names.length; j++) out[`${group}.${names[j]}`] = Number(values[j]);
+    }
+  }
+  return out;
+}

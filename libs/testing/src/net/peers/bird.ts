@@ -70,6 +70,7 @@ const quote = (s: string): string => `"${s.replace(/\\/g, '\\\\').replace(/"/g, 
 /** Renders a BIRD 2 configuration. */
 export function renderBirdConfig(options: BirdOptions): string {
   const lines: string[] = [
+    'log stderr all;',
     `router id ${options.routerID};`,
     'protocol device { scan time 10; }',
     'protocol direct { ipv4; ipv6; }',
@@ -97,9 +98,10 @@ export function renderBirdConfig(options: BirdOptions): string {
     const families = n.families ?? ['ipv4-unicast', 'ipv6-unicast'];
     const local = n.localAddress ? `local ${n.localAddress} ` : 'local ';
     lines.push(`protocol bgp ${birdName(n.name)} {`);
-    lines.push(`  ${local}as ${options.localASN};`);
+    const localASN = n.localASN ?? options.localASN;
+    lines.push(`  ${local}as ${localASN};`);
     lines.push(`  neighbor ${n.peerAddress}${n.peerPort ? ` port ${n.peerPort}` : ''} as ${n.peerASN};`);
-    if (n.peerASN !== options.localASN) {
+    if (n.peerASN !== localASN) {
       if (n.ebgpMultihop && n.ebgpMultihop > 1) lines.push(`  multihop ${n.ebgpMultihop};`);
       else lines.push('  direct;');
     }

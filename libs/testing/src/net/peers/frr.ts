@@ -25,6 +25,7 @@ export function renderFrrConfig(options: FrrOptions): string {
   for (const n of options.neighbors) {
     const a = n.peerAddress;
     l.push(` neighbor ${a} remote-as ${n.peerASN}`, ` neighbor ${a} description ${n.name}`, ` neighbor ${a} disable-connected-check`);
+    if (n.localASN !== undefined) l.push(` neighbor ${a} local-as ${n.localASN} no-prepend replace-as`);
     if (n.peerPort) l.push(` neighbor ${a} port ${n.peerPort}`);
     if (n.localAddress) l.push(` neighbor ${a} update-source ${n.localAddress}`);
     if (n.password !== undefined) l.push(` neighbor ${a} password ${n.password}`);

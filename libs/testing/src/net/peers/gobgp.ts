@@ -27,6 +27,7 @@ export function renderGobgpConfig(options: GobgpOptions): string {
   for (const n of options.neighbors) {
     const families = n.families ?? ['ipv4-unicast', 'ipv6-unicast'];
     l.push('[[neighbors]]', '  [neighbors.config]', `    neighbor-address = "${n.peerAddress}"`, `    peer-as = ${n.peerASN}`, `    description = "${n.name}"`);
+    if (n.localASN !== undefined) l.push(`    local-as = ${n.localASN}`);
     if (n.password !== undefined) l.push(`    auth-password = ${JSON.stringify(n.password)}`);
     l.push('  [neighbors.timers.config]', `    connect-retry = ${n.connectRetryTimeSeconds ?? 2}`, `    hold-time = ${n.holdTimeSeconds ?? 90}`, `    keepalive-interval = ${n.keepAliveTimeSeconds ?? Math.max(1, Math.floor((n.holdTimeSeconds ?? 90) / 3))}`, '    idle-hold-time-after-reset = 1');
     l.push('  [neighbors.transport.config]');

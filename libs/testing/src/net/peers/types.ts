@@ -7,6 +7,8 @@ export interface PeerNeighbor {
   readonly name: string;
   readonly peerAddress: string;
   readonly peerASN: number;
+  /** This router's AS toward this neighbor, when not the router's own (e.g. iBGP next to eBGP). */
+  readonly localASN?: number;
   /** TCP port of the neighbor (default 179). */
   readonly peerPort?: number;
   /** Source address of the session on this router. */
