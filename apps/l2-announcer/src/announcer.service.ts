@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { createEventStore, type PostgresEventStore } from '@bosun/event-store';
+import type { PostgresEventStore } from '@bosun/event-store';
 import { createLogger, HealthRegistry } from '@bosun/telemetry';
 import { L2Announcer } from './announcer';
 import type { L2AnnouncerConfig } from './config';
@@ -25,7 +25,8 @@ export class AnnouncerService implements OnApplicationBootstrap, OnApplicationSh
   async onApplicationBootstrap(): Promise<void> {
     const c = this.config;
     const log = this.log.child({ node: c.node });
-    this.eventStore = c.recordEvents ? await createEventStore({ url: c.databaseUrl, schema: c.eventStoreSchema, poolSize: 2, applicationName: `bosun-l2-events:${c.node}` }) : null;
+    // Loaded only when used: the event store pulls in TypeORM, which is slow to load.
+    this.eventStore = c.recordEvents ? await (await import('@bosun/event-store')).createEventStore({ url: c.databaseUrl, schema: c.eventStoreSchema, poolSize: 2, applicationName: `bosun-l2-events:${c.node}` }) : null;
     const events = this.eventStore ? new L2EventRecorder(this.eventStore, (msg, f) => log.warn(msg, f)) : null;
     this.announcer = new L2Announcer({
       node: c.node,

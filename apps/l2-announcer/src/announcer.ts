@@ -170,8 +170,15 @@ export class L2Announcer {
       }
     }
 
+    // Compete only for addresses we can answer for now: at least one of their interfaces has a
+    // running capture. Winning a lease before that would leave the address unanswered.
     const withdrawn = new Map<string, WithdrawReason>(selection.linkDown.map((l) => [l.address, 'link-down' as const]));
-    this.leases.setDesired(selection.announcements, withdrawn);
+    const servable = selection.announcements.filter((a) => {
+      const ok = a.interfaces.some((i) => this.ports.get(i)?.ready);
+      if (!ok) withdrawn.set(a.address, 'link-down');
+      return ok;
+    });
+    this.leases.setDesired(servable, withdrawn);
     this.applyHoldings();
     l2Metrics.leasesContending.set({ node: this.opts.node }, Math.max(0, selection.announcements.length - this.leases.held().length));
   }
@@ -191,6 +198,7 @@ export class L2Announcer {
       entry.ready = true;
       port.fence(this.fenceUntil);
       this.applyHoldings();
+      this.scheduleReconcile();
     });
     port.on('announced', (address, at, frames) => this.onAnnounced(ifname, address, at, frames));
     port.on('stats', (s) => {

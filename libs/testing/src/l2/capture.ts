@@ -88,6 +88,10 @@ export const classifyFrame = (f: CapturedFrame): L2Frame | null => {
 
 /** A tcpdump writing every ARP/ICMPv6 frame of an interface to a pcap file. */
 export class FrameCapture {
+  /** Frames classified so far, and how many bytes of the file they came from. */
+  private cache: L2Frame[] = [];
+  private parsedBytes = 0;
+
   private constructor(
     readonly file: string,
     private readonly proc: ManagedProcess,
@@ -104,10 +108,28 @@ export class FrameCapture {
     return existsSync(this.file) ? readPcap(readFileSync(this.file)) : [];
   }
 
+  /** Classified frames so far; reads only what was appended since the last call. */
   l2Frames(): L2Frame[] {
-    return this.frames()
-      .map(classifyFrame)
-      .filter((f): f is L2Frame => f !== null);
+    if (!existsSync(this.file)) return [];
+    const buf = readFileSync(this.file);
+    if (buf.length < this.parsedBytes) {
+      this.cache = [];
+      this.parsedBytes = 0;
+    }
+    if (buf.length > this.parsedBytes) {
+      // Records after the parsed prefix: re-attach the 24-byte file header to the new tail.
+      const start = this.parsedBytes === 0 ? 0 : this.parsedBytes;
+      const chunk = start === 0 ? buf : Buffer.concat([buf.subarray(0, 24), buf.subarray(start)]);
+      const frames = readPcap(chunk);
+      let consumed = start === 0 ? 24 : start;
+      for (const f of frames) consumed += 16 + f.bytes.length;
+      for (const f of frames) {
+        const c = classifyFrame({ ts: f.ts, bytes: Buffer.from(f.bytes) });
+        if (c) this.cache.push(c);
+      }
+      this.parsedBytes = frames.length > 0 || start === 0 ? consumed : start;
+    }
+    return [...this.cache];
   }
 
   async stop(): Promise<L2Frame[]> {
