@@ -89,7 +89,8 @@ const main = async () => {
 
   const port = await freePort();
   const server = `http://127.0.0.1:${port}`;
-  const api = spawn(process.execPath, [join(ROOT, 'apps/api/dist/main.js')], {
+  const nodeArgs = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const api = spawn(process.execPath, [...nodeArgs, join(ROOT, 'apps/api/dist/main.js')], {
     env: { ...process.env, DATABASE_URL, BOSUN_EVENTSTORE_SCHEMA: apiSchema, BOSUN_API_SCHEMA: `${apiSchema}_api`, BOSUN_API_LISTEN: `127.0.0.1:${port}`, LOG_LEVEL: 'error', OTEL_SDK_DISABLED: 'true', BOSUN_TOKENS_FILE: '' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
