@@ -701,7 +701,10 @@ export class PeerSession {
       gracefulRestart: {
         advertised: this.config.gracefulRestart !== undefined,
         peerAdvertised: n?.peerGracefulRestart !== undefined,
-        restartState: this.fsmConfig.params.gracefulRestart?.restarting ?? false,
+        // The R bit as sent in the current session's OPEN (or as the next OPEN will carry it).
+        restartState: n
+          ? n.localCapabilities.some((c) => c.kind === 'graceful-restart' && c.restartState)
+          : (this.fsmConfig.params.gracefulRestart?.restarting ?? false),
       },
       messages: { sent: { ...this.sentCounters }, received: { ...this.receivedCounters } },
     };

@@ -48,6 +48,9 @@ export interface BirdChannel {
   readonly filtered: number;
   readonly exported: number;
   readonly preferred: number;
+  /** `Route change stats`: UPDATEs / withdrawals received for this channel (first column). */
+  readonly importUpdatesReceived: number;
+  readonly importWithdrawsReceived: number;
   /** `Neighbor GR:` line (e.g. `Regular`): shown while the neighbor's routes in this channel are held stale. */
   readonly neighborGR?: string;
 }
@@ -351,6 +354,8 @@ export function parseBirdProtocol(out: string): BirdProtocol {
       filtered: num(/(\d+) filtered/),
       exported: num(/(\d+) exported/),
       preferred: num(/(\d+) preferred/),
+      importUpdatesReceived: Number(/^\s*(\d+)/.exec(ch['Import updates'] ?? '')?.[1] ?? 0),
+      importWithdrawsReceived: Number(/^\s*(\d+)/.exec(ch['Import withdraws'] ?? '')?.[1] ?? 0),
       neighborGR: ch['Neighbor GR'],
     };
   }
