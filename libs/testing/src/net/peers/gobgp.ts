@@ -198,6 +198,12 @@ export class GobgpInstance {
     this.proc.signal('SIGKILL');
     await this.proc.exited;
   }
+  /** Replaces the configuration and restarts gobgpd with it. */
+  async reconfigure(options: GobgpOptions): Promise<void> {
+    this.current = options;
+    await this.restart();
+  }
+
   /** Starts gobgpd again with the same configuration (optionally as a restarting GR speaker). */
   async restart(options: { restarting?: boolean } = {}): Promise<void> {
     if (this.proc && !this.proc.hasExited) await this.proc.stop();
