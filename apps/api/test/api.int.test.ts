@@ -93,6 +93,17 @@ describe('seed manifests', () => {
     }
   });
 
+  it('kubectl create (protobuf bodies): namespace, the BGP auth secret, a service', async () => {
+    expect((await kc(['create', 'namespace', 'kc-demo'])).stdout).toContain('namespace/kc-demo created');
+    const s = await kc(['create', 'secret', 'generic', 'kc-secret', '-n', 'kc-demo', '--from-literal=password=from-kubectl']);
+    expect(s.stdout, s.stderr).toContain('secret/kc-secret created');
+    const got = (await admin.get('secrets', 'kc-secret', 'kc-demo')) as any;
+    expect(Buffer.from(got.data.password, 'base64').toString()).toBe('from-kubectl');
+    const svc = await kc(['create', 'service', 'loadbalancer', 'kc-web', '-n', 'kc-demo', '--tcp=80:8080']);
+    expect(svc.stdout, svc.stderr).toContain('service/kc-web created');
+    expect(((await admin.get('svc', 'kc-web', 'kc-demo')) as any).spec.ports[0]).toMatchObject({ port: 80, targetPort: 8080, protocol: 'TCP' });
+  });
+
   it('kubectl and bosun show the same columns', async () => {
     const a = (await kc(['get', 'ippools'])).stdout.split('\n')[0]!.split(/\s{2,}/);
     const b = (await cli(['get', 'ippools'])).stdout.split('\n')[0]!.split(/\s{2,}/);
@@ -241,7 +252,7 @@ describe('secrets', () => {
     const events = await sql<{ data: unknown }>(`SELECT data FROM "${f.schema}".events`);
     expect(JSON.stringify(events)).not.toContain('hunter2');
     expect(JSON.stringify(events)).not.toContain(Buffer.from('hunter2-very-secret').toString('base64'));
-    const stored = await sql<{ ciphertext: Buffer }>(`SELECT ciphertext FROM "${f.apiSchema}".secrets`);
+    const stored = await sql<{ ciphertext: Buffer }>(`SELECT ciphertext FROM "${f.apiSchema}".secrets WHERE ref = 'resource-core.Secret-blue.bgp-auth-secret'`);
     expect(stored.length).toBe(1);
     expect(stored[0]!.ciphertext.toString('utf8')).not.toContain('hunter2');
     const ev = events.find((e) => (e.data as { ref?: { kind?: string } }).ref?.kind === 'Secret')?.data as { keys: string[]; sha256: string };

@@ -13,6 +13,7 @@ import { renderObject } from '../objects/render';
 import type { SecretStore } from '../secrets/secret-store';
 import type { PatchType, ResourceWriter, WriteContext } from '../write/writer';
 import { startWatch } from './watch';
+import { decodeKubernetesProtobuf } from '../k8s/protobuf';
 import { jsonPatch, mergePatch } from '../write/patch';
 import type { ApiMetrics } from './metrics';
 
@@ -87,11 +88,12 @@ const writeCtx = (req: FastifyRequest, user: User): WriteContext => {
 const parseBody = (req: FastifyRequest): unknown => {
   const raw = req.body;
   if (raw === undefined || raw === null || raw === '') return undefined;
-  const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : String(raw);
   const ct = String(req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase();
+  if (ct === 'application/vnd.kubernetes.protobuf') return decodeKubernetesProtobuf(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw), 'binary'));
+  const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : String(raw);
   try {
     if (ct.includes('yaml')) return parseYaml(text);
-    if (ct.includes('protobuf')) throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
+    if (ct.includes('protobuf') || ct.includes('cbor')) throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
     return JSON.parse(text);
   } catch (e) {
     if (e instanceof ApiError) throw e;
