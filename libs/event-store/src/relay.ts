@@ -61,6 +61,8 @@ export interface OutboxRelayOptions {
   /** How often a standby relay tries to take over (default 1 s). */
   readonly lockRetryMs?: number;
   readonly publishTimeoutMs?: number;
+  /** How often the checkpoint is written while a backlog is being published (default 200 ms). */
+  readonly checkpointIntervalMs?: number;
   readonly logger?: Logger;
 }
 
@@ -141,6 +143,7 @@ export class OutboxRelay {
     this.unlisten?.();
     this.poke();
     await this.loop?.catch(() => undefined);
+    if (this.leader) await this.saveCheckpoint().catch(() => undefined);
     await this.releaseLock();
   }
 
@@ -240,23 +243,36 @@ export class OutboxRelay {
       [this.relayId],
     );
     this.cp = { txid: rows[0]!.txid, position: Number(rows[0]!.pos) };
+    this.saved = this.cp;
+    this.savedAt = Date.now();
+    await this.lockClient?.query('SET synchronous_commit = off');
     this.log.info('relay is active', { checkpoint: `${this.cp.txid}:${this.cp.position}` });
   }
 
-  /** Publishes pages until caught up, then waits for a wake-up (or the poll). */
+  /**
+   * Publishes pages until caught up, then waits for a wake-up (or the poll). The checkpoint is
+   * written off the hot path: when idle, or every `checkpointIntervalMs` under load. A crash
+   * loses at most that much progress, which the restart re-publishes and the stream's duplicate
+   * window drops.
+   */
   private async relayUntilIdle(): Promise<void> {
     const batchSize = this.opts.batchSize ?? 500;
     const pollMs = this.opts.pollIntervalMs ?? 500;
+    const checkpointEvery = this.opts.checkpointIntervalMs ?? 200;
     let idleMs = 0;
     while (this.running && this.leader) {
       const page = await this.opts.store.readPage(this.cp, batchSize);
       if (page.events.length > 0) {
         await this.publishPage(page.events);
         if (!this.leader) return;
-        await this.saveCheckpoint(page.checkpoint);
+        idleMs = 0;
       }
-      if (page.events.length > 0) idleMs = 0;
-      if (!page.caughtUp) continue;
+      if (compareCheckpoints(page.checkpoint, this.cp) > 0) this.cp = page.checkpoint;
+      if (!page.caughtUp) {
+        if (Date.now() - this.savedAt >= checkpointEvery) await this.saveCheckpoint();
+        continue;
+      }
+      await this.saveCheckpoint();
       for (const w of this.idleWaiters.splice(0)) w();
       // Committed events wait behind an open transaction: look again soon (1, 2, 4… ≤ 50 ms),
       // not at the poll; a NOTIFY wakes us earlier anyway.
@@ -265,14 +281,24 @@ export class OutboxRelay {
     }
   }
 
-  private async saveCheckpoint(next: Checkpoint): Promise<void> {
-    if (compareCheckpoints(next, this.cp) <= 0) return;
-    await this.opts.store.query(
+  private saved: Checkpoint = START;
+  private savedAt = 0;
+
+  /**
+   * Persists the in-memory checkpoint (never backwards), on the relay's own connection with
+   * `synchronous_commit = off`: losing the last few checkpoint writes in a database crash
+   * costs re-publishes only.
+   */
+  private async saveCheckpoint(): Promise<void> {
+    const next = this.cp;
+    if (compareCheckpoints(next, this.saved) <= 0 || !this.lockClient) return;
+    await this.lockClient.query(
       `UPDATE ${this.checkpointsTable} SET last_transaction_id = $2::xid8, last_global_position = $3, updated_at = now()
         WHERE subscriber_id = $1 AND (last_transaction_id, last_global_position) < ($2::xid8, $3::bigint)`,
       [this.relayId, next.txid, next.position],
     );
-    this.cp = next;
+    this.saved = next;
+    this.savedAt = Date.now();
   }
 
   /**
@@ -296,7 +322,10 @@ export class OutboxRelay {
       if (acked > 0) {
         const last = events[acked - 1]!;
         const cp = await this.opts.store.checkpointAt(last.position);
-        if (cp) await this.saveCheckpoint(cp);
+        if (cp && compareCheckpoints(cp, this.cp) > 0) {
+          this.cp = cp;
+          await this.saveCheckpoint();
+        }
       }
       throw (results[acked] as PromiseRejectedResult).reason;
     }
