@@ -48,6 +48,14 @@ export interface RouterEngine {
   sync(desired: NodeDesiredState, reset: ReadonlySet<string>): Promise<void>;
   status(): EnginePeerStatus[];
   onPeerState(listener: (change: PeerStateChange) => void): void;
+  /** Route counts (advertised/received) changed: the status should be reported again. */
+  onCountsChanged(listener: () => void): void;
+  /**
+   * Before the first sync: this node advertised routes before this process started (its
+   * `bgp-node` stream says so), so sessions open as a restarting speaker (RFC 4724 R and F bits)
+   * and routers keep our routes until End-of-RIB instead of flushing them.
+   */
+  setRestarting(restarting: boolean): void;
   /**
    * Stops every session. `graceful`: close TCP without NOTIFICATION, so peers with graceful
    * restart keep our routes as stale until we are back (a restart); otherwise Cease.

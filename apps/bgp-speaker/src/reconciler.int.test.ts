@@ -69,6 +69,8 @@ class RecordingEngine implements RouterEngine {
   onPeerState(l: (c: PeerStateChange) => void): void {
     this.listener = l;
   }
+  onCountsChanged(): void {}
+  setRestarting(): void {}
   async stop(): Promise<void> {}
 }
 

@@ -101,6 +101,7 @@ export class BgpReconciler {
         .catch((err: unknown) => this.o.log.error('cannot record a peer state change', { err, peer: s.key }));
       this.scheduleStatus();
     });
+    this.o.engine.onCountsChanged(() => this.scheduleStatus());
     this.trigger();
   }
 

@@ -2,7 +2,7 @@ import { familyKey, type DesiredInstance, type DesiredPeer, type DesiredRoute, t
 
 /**
  * What a change of desired state does to the wire: which sessions must be reset (their OPEN
- * would differ: ASN, addresses, ports, hold/keepalive, password, families, GR, multihop) and
+ * would differ: ASN, addresses, ports, timers, password, families, GR, multihop) and
  * which only need UPDATEs. A change of an instance's local ASN, router ID or listen port
  * recreates the instance, as in Cilium.
  */
@@ -20,6 +20,8 @@ export const sessionFingerprint = (inst: DesiredInstance, peer: DesiredPeer): st
     peer.localPort ?? null,
     peer.timers.holdTimeSeconds,
     peer.timers.keepAliveTimeSeconds,
+    // The engine restarts a session on a new connect-retry time too (its FSM timers are per session).
+    peer.timers.connectRetryTimeSeconds,
     peer.gracefulRestart.enabled,
     peer.gracefulRestart.enabled ? peer.gracefulRestart.restartTimeSeconds : null,
     peer.ibgp === true ? null : peer.ebgpMultihop,
@@ -41,6 +43,8 @@ export const sessionChanges = (instA: DesiredInstance, a: DesiredPeer, instB: De
   if (a.timers.holdTimeSeconds !== b.timers.holdTimeSeconds) out.push(`holdTimeSeconds ${a.timers.holdTimeSeconds} → ${b.timers.holdTimeSeconds}`);
   if (a.timers.keepAliveTimeSeconds !== b.timers.keepAliveTimeSeconds)
     out.push(`keepAliveTimeSeconds ${a.timers.keepAliveTimeSeconds} → ${b.timers.keepAliveTimeSeconds}`);
+  if (a.timers.connectRetryTimeSeconds !== b.timers.connectRetryTimeSeconds)
+    out.push(`connectRetryTimeSeconds ${a.timers.connectRetryTimeSeconds} → ${b.timers.connectRetryTimeSeconds}`);
   if (a.gracefulRestart.enabled !== b.gracefulRestart.enabled) out.push(`gracefulRestart.enabled ${a.gracefulRestart.enabled} → ${b.gracefulRestart.enabled}`);
   else if (a.gracefulRestart.enabled && a.gracefulRestart.restartTimeSeconds !== b.gracefulRestart.restartTimeSeconds)
     out.push(`gracefulRestart.restartTimeSeconds ${a.gracefulRestart.restartTimeSeconds} → ${b.gracefulRestart.restartTimeSeconds}`);

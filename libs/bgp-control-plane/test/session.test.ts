@@ -17,7 +17,12 @@ describe('planSessions: which changes reset a session', () => {
 
   it.each([
     { when: 'a Service is added', input: { services: [blue('a', '10.96.0.1'), blue('b', '10.96.0.2')] }, reset: [] },
-    { when: 'connectRetryTimeSeconds changes', input: { peerConfigs: [seedPeerConfig({ timers: { connectRetryTimeSeconds: 30, holdTimeSeconds: 9, keepAliveTimeSeconds: 3 } })] }, reset: [] },
+    {
+      when: 'connectRetryTimeSeconds changes',
+      input: { peerConfigs: [seedPeerConfig({ timers: { connectRetryTimeSeconds: 30, holdTimeSeconds: 9, keepAliveTimeSeconds: 3 } })] },
+      reset: ['connectRetryTimeSeconds 12 → 30'],
+    },
+    { when: 'an advertisement changes', input: { advertisements: [] }, reset: [] },
     {
       when: 'the hold time changes',
       input: { peerConfigs: [seedPeerConfig({ timers: { connectRetryTimeSeconds: 12, holdTimeSeconds: 30, keepAliveTimeSeconds: 3 } })] },

@@ -4,3 +4,4 @@ export * from './postgres';
 export * from './tracing';
 export * from './nats';
 export * from './l2/index.js';
+export * from './topologies/index.js';

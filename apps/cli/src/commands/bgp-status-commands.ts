@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { foldAdvertisedRoutes, type AdvertisedRouteRow } from '@bosun/bgp-control-plane';
+import { foldAdvertisedRoutes, type AdvertisedRouteRow, type KubeObject } from '@bosun/bgp-control-plane';
+import { BosunClient } from '@bosun/client';
 import { BGP_NODE_STREAM_PREFIX } from '@bosun/contracts';
 import { createEventStore, START, type Checkpoint, type EventStore } from '@bosun/event-store';
-import { routesTable } from './bgp-tables';
+import { peersTable, routesTable } from './bgp-tables';
 
 /**
  * `bosun bgp routes`: the routes each node's speaker advertised, folded from the `bgp-node-*`
@@ -33,6 +34,25 @@ const parseRoutesArgs = (args: readonly string[]): { kind: 'available' | 'advert
   if (safi !== 'unicast') throw new Error(`safi: only unicast carries routes, got "${safi}"`);
   if (rest.length > 0) throw new Error(`unexpected arguments: ${rest.join(' ')}`);
   return { kind, afi, safi };
+};
+
+/** Adds `peers` to the `bosun bgp` command: the CiliumBGPNodeConfigs' status, through the API. */
+export const registerBgpPeersCommand = (bgp: Command): void => {
+  bgp
+    .command('peers')
+    .description('BGP sessions of every node, like `cilium bgp peers` (CiliumBGPNodeConfig status)')
+    .option('--node <name>', 'only this node')
+    .option('-o, --output <format>', 'table or json', 'table')
+    .action(async (opts: { node?: string; output: string }) => {
+      const client = new BosunClient();
+      try {
+        const list = await client.list<KubeObject>('ciliumbgpnodeconfigs', opts.node ? { fieldSelector: `metadata.name=${opts.node}` } : {});
+        if (opts.output === 'json') process.stdout.write(`${JSON.stringify(list.items.map((o) => ({ node: o.metadata?.name, ...(o.status ?? {}) })), null, 2)}\n`);
+        else process.stdout.write(peersTable(list.items));
+      } finally {
+        client.close();
+      }
+    });
 };
 
 /** Adds `routes` to the `bosun bgp` command. */

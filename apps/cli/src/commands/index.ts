@@ -11,4 +11,5 @@ export const commandModules: Array<() => Promise<CommandModule>> = [
   () => import('./resources.js'),
   () => import('./suite.js'),
   () => import('./events.js'),
+  () => import('./agent.js'),
 ];
