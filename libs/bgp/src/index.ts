@@ -11,3 +11,5 @@ export * from './peer-config.js';
 export * from './sockets.js';
 export * from './session.js';
 export * from './speaker.js';
+export * from './speaker-config.js';
+export * from './runner.js';

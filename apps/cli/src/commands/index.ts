@@ -12,4 +12,5 @@ export const commandModules: Array<() => Promise<CommandModule>> = [
   () => import('./suite.js'),
   () => import('./events.js'),
   () => import('./agent.js'),
+  () => import('./bgp.js'),
 ];
