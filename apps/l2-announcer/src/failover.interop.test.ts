@@ -9,13 +9,14 @@ import {
   dropSchema,
   dropStaleSchemas,
   FrameCapture,
+  l2LeaseHolder,
+  l2LiveCandidates,
   lbService,
   nodeObject,
   seedL2Policy,
   startAnnouncer,
   testSchemaName,
   waitFor,
-  withPgClient,
   writeL2View,
   type L2Lan,
   type ManagedProcess,
@@ -58,25 +59,9 @@ describe('100 failovers in a row (interop)', () => {
     announcers.set(node, p);
   };
 
-  const holderOf = (address: string): Promise<string | null> =>
-    withPgClient(async (c) => {
-      const r = await c.query<{ holder_node: string | null; valid: boolean }>(
-        `SELECT l.holder_node, (m.expires_at > clock_timestamp()) AS valid FROM "${schema}".leases l LEFT JOIN "${schema}".members m ON m.member_id = l.holder_member WHERE l.address = $1`,
-        [address],
-      );
-      return r.rows[0]?.valid ? r.rows[0].holder_node : null;
-    });
-
-  /** Other nodes that are live candidates for the address (so a kill has somewhere to go). */
-  const liveContenders = (address: string, except: string): Promise<number> =>
-    withPgClient(async (c) => {
-      const r = await c.query<{ n: number }>(
-        `SELECT count(DISTINCT m.node)::int AS n FROM "${schema}".members m JOIN "${schema}".candidates c ON c.member_id = m.member_id
-          WHERE c.address = $1 AND m.node <> $2 AND m.expires_at > clock_timestamp()`,
-        [address, except],
-      );
-      return r.rows[0]!.n;
-    });
+  const holderOf = (address: string) => l2LeaseHolder(schema, address);
+  /** Other nodes that are live candidates for the address (so a failure has somewhere to go). */
+  const liveContenders = (address: string, except: string) => l2LiveCandidates(schema, address, except);
 
   beforeAll(async () => {
     await dropStaleSchemas('l2failover');

@@ -11,6 +11,7 @@ import {
   dropSchema,
   dropStaleSchemas,
   FrameCapture,
+  l2LeaseHolder,
   lbService,
   nodeObject,
   seedL2Policy,
@@ -18,7 +19,6 @@ import {
   testDatabaseUrl,
   testSchemaName,
   waitFor,
-  withPgClient,
   writeL2View,
   type L2Frame,
   type L2Lan,
@@ -58,16 +58,8 @@ describe('l2-announcer on a LAN (interop)', () => {
     return p;
   };
 
-  /** The node the database records as holder of a valid lease for `address` (null: none). */
-  const holderOf = (address: string): Promise<string | null> =>
-    withPgClient(async (c) => {
-      const r = await c.query<{ holder_node: string | null; valid: boolean }>(
-        `SELECT l.holder_node, (m.expires_at > clock_timestamp()) AS valid FROM "${leaseSchema}".leases l LEFT JOIN "${leaseSchema}".members m ON m.member_id = l.holder_member WHERE l.address = $1`,
-        [address],
-      );
-      const row = r.rows[0];
-      return row && row.valid ? row.holder_node : null;
-    });
+  /** The node holding a valid lease for `address` (null: none). */
+  const holderOf = (address: string) => l2LeaseHolder(leaseSchema, address);
 
   const macOf = (node: string) => lan.node(node).macs.eth0!;
   const arpingMacs = async (address: string, count = 3): Promise<string[]> => {

@@ -17,9 +17,9 @@ export const lockClassFor = (schema: string): number => {
   return (h >>> 0) & 0x7fffffff;
 };
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
-const ddl = (s: string): string => `
+const ddl = (s: string, lockClass: number): string => `
 CREATE TABLE IF NOT EXISTS ${s}.members (
   member_id   serial PRIMARY KEY,
   node        text NOT NULL,
@@ -47,6 +47,17 @@ CREATE TABLE IF NOT EXISTS ${s}.candidates (
   PRIMARY KEY (address, member_id)
 );
 CREATE INDEX IF NOT EXISTS candidates_member ON ${s}.candidates (member_id);
+
+-- Members whose process is alive (session lock held) and whose membership is unexpired: what
+-- contenders treat as a valid holder. For operators, tests and benchmarks.
+CREATE OR REPLACE VIEW ${s}.live_members AS
+  SELECT m.member_id, m.node, m.started_at, m.renewed_at, m.expires_at
+    FROM ${s}.members m
+   WHERE m.expires_at > clock_timestamp()
+     AND EXISTS (SELECT 1 FROM pg_locks pl
+                  WHERE pl.locktype = 'advisory' AND pl.classid = ${lockClass}::oid AND pl.objid = m.member_id::oid
+                    AND pl.objsubid = 2 AND pl.granted
+                    AND pl.database = (SELECT d.oid FROM pg_database d WHERE d.datname = current_database()));
 
 -- Takes free or dead-held leases for member p_me. Safety against a holder that is renewing at
 -- the same moment: lease rows are locked (address order), then the member rows of their holders
@@ -179,7 +190,7 @@ export class PgLeaseStore {
       await this.client.query(`CREATE TABLE IF NOT EXISTS ${this.s}.schema_version (version int NOT NULL)`);
       const v = await this.client.query<{ version: number }>(`SELECT max(version) AS version FROM ${this.s}.schema_version`);
       if ((v.rows[0]?.version ?? 0) < SCHEMA_VERSION) {
-        await this.client.query(ddl(this.s));
+        await this.client.query(ddl(this.s, this.lockClass));
         await this.client.query(`INSERT INTO ${this.s}.schema_version (version) VALUES ($1)`, [SCHEMA_VERSION]);
       }
       await this.client.query('COMMIT');

@@ -2,3 +2,4 @@
 export * from './capture.js';
 export * from './lan.js';
 export * from './announcer.js';
+export * from './leases.js';
