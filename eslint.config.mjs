@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 
 const banned = ['@nestjs/*', 'pg', 'typeorm', '@nats-io/*'];
 
-export default [
+const config = [
   { ignores: ['**/dist/**', '**/node_modules/**', '.bosun/**', '.nx/**'] },
   ...tseslint.configs.recommended.map((c) => ({ ...c, files: ['**/*.ts'] })),
   {
@@ -30,3 +30,23 @@ export default [
     },
   },
 ];
+
+// Tests (not the code they test) may also use the shared fixtures of @bosun/testing.
+const boundaries = config.find((c) => c.rules?.['@nx/enforce-module-boundaries']);
+const [level, options] = boundaries.rules['@nx/enforce-module-boundaries'];
+config.push({
+  files: ['**/*.test.ts'],
+  rules: {
+    '@nx/enforce-module-boundaries': [
+      level,
+      {
+        ...options,
+        depConstraints: options.depConstraints.map((c) =>
+          c.sourceTag === 'type:testing' ? c : { ...c, onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, 'type:testing'] },
+        ),
+      },
+    ],
+  },
+});
+
+export default config;

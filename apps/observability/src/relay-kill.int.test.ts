@@ -100,7 +100,7 @@ const run = async (nc: NatsConnection, kill: boolean) => {
     });
     if (kill) {
       // SIGKILL once the relay is well into the stream, while writers still append.
-      await waitFor('the relay to publish some events', async () => (await jsm.streams.info(names.streamName).catch(() => null))?.state.messages! > 300);
+      await waitFor('the relay to publish some events', async () => ((await jsm.streams.info(names.streamName).catch(() => null))?.state.messages ?? 0) > 300);
       killedAt = (await jsm.streams.info(names.streamName)).state.messages;
       children[0]!.kill('SIGKILL');
       await new Promise((r) => children[0]!.once('exit', r));

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { Client } from 'pg';
 import { EventCatalogue, defineEvent, type EventEnvelope } from '@bosun/contracts';
-import { createEventStore, WrongExpectedVersionError, type PostgresEventStore } from '@bosun/event-store';
+import { createEventStore, WrongExpectedVersionError, type PostgresEventStore } from './index';
 import { createTestEventStore, dropSchema, dropStaleSchemas, testDatabaseUrl, type TestEventStore } from '@bosun/testing';
 
 const Written = defineEvent({ type: 'test.Written', version: 1, schema: z.object({ writer: z.number().int(), seq: z.number().int() }) });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { EventCatalogue, defineEvent } from '@bosun/contracts';
 import { createTestEventStore, dropStaleSchemas, withPgClient, type TestEventStore } from '@bosun/testing';
-import { WrongExpectedVersionError, type Checkpoint, type EventEnvelope } from '@bosun/event-store';
+import { WrongExpectedVersionError, type Checkpoint, type EventEnvelope } from './index';
 
 const Counted = defineEvent({ type: 'test.Counted', version: 2, schema: z.object({ n: z.number().int(), label: z.string() }), upcasters: { 1: (d: { n: number }) => ({ ...d, label: 'v1' }) } });
 const Noted = defineEvent({ type: 'test.Noted', version: 1, schema: z.object({ text: z.string() }) });
@@ -68,6 +68,8 @@ describe('append and read', () => {
 
   it('reads all with filters and advances the checkpoint past filtered-out events', async () => {
     await t.store.append('note-1', 0, [{ type: 'test.Noted', data: { text: 'hello' } }], { correlationId: 'corr-note' });
+    // (Another session's open transaction may hold the read horizon back for a moment.)
+    await t.store.settled();
     const all = await t.store.readAll();
     expect(all.caughtUp).toBe(true);
     const notes = await t.store.readAll({ types: ['test.Noted'] });

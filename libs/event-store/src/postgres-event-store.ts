@@ -4,7 +4,7 @@ import type { Pool } from 'pg';
 import { catalogue as defaultCatalogue, type EventCatalogue, type EventEnvelope, type NewEvent } from '@bosun/contracts';
 import { SpanKind, currentTraceContext, withSpan } from '@bosun/telemetry';
 import { eventStoreMigrations, quoteIdent, validateSchemaName, WRONG_EXPECTED_VERSION_SQLSTATE } from './schema';
-import { EVENT_COLUMNS, checkpointOfRow, toEnvelope, type EventRow } from './rows';
+import { EVENT_COLUMNS, checkpointOfRow, compareCheckpoints, toEnvelope, type EventRow } from './rows';
 import { Notifier } from './notifier';
 import { PgSubscription } from './subscription';
 import {
@@ -422,6 +422,30 @@ ORDER BY page.tx_order, page.global_position`;
     const rows = await this.query<{ xmin: string }>(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`);
     const xmin = BigInt(rows[0]!.xmin);
     return { txid: (xmin > 0n ? xmin - 1n : 0n).toString(), position: Number.MAX_SAFE_INTEGER };
+  }
+
+  /**
+   * The checkpoint of the last committed event (readable or not yet: it may sit behind an
+   * older open transaction). A reader whose checkpoint reaches it has read everything
+   * committed before this call.
+   */
+  async headCheckpoint(): Promise<Checkpoint> {
+    const rows = await this.query<{ transaction_id: string; global_position: string }>(
+      `SELECT transaction_id::text AS transaction_id, global_position FROM ${this.s}.events ORDER BY transaction_id DESC, global_position DESC LIMIT 1`,
+    );
+    return rows[0] ? checkpointOfRow(rows[0]) : START;
+  }
+
+  /** Resolves once every event committed before the call is readable (tests, tools). */
+  async settled(timeoutMs = 30_000): Promise<void> {
+    const head = await this.headCheckpoint();
+    const deadline = Date.now() + timeoutMs;
+    for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
+      const { checkpoint } = await this.readLast(0);
+      if (compareCheckpoints(checkpoint, head) >= 0) return;
+      if (Date.now() > deadline) throw new Error(`events up to ${head.txid}:${head.position} are still not readable after ${timeoutMs} ms (an open transaction holds the read horizon)`);
+      await new Promise((r) => setTimeout(r, wait));
+    }
   }
 
   async checkpointAt(position: number): Promise<Checkpoint | null> {

@@ -1,5 +1,6 @@
 import type { Checkpoint, Subscription, SubscriptionOptions } from './types';
 import { START } from './types';
+import { compareCheckpoints } from './rows';
 import type { PostgresEventStore } from './postgres-event-store';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -101,8 +102,12 @@ export class PgSubscription implements Subscription {
     const batchSize = this.opts.batchSize ?? 100;
     let attempt = 0;
     let idleMs = 0;
+    // Caught up = past every event committed before we started (some may still be behind an
+    // open transaction; "nothing more to read right now" is not enough).
+    let target: Checkpoint = START;
     try {
       this.cp = await this.withRetry(() => this.initialCheckpoint());
+      target = await this.withRetry(() => this.store.headCheckpoint());
     } catch (err) {
       this.rejectCaughtUp(err);
       return;
@@ -123,7 +128,7 @@ export class PgSubscription implements Subscription {
         attempt = 0;
         if (page.events.length > 0) idleMs = 0;
         if (!page.caughtUp) continue;
-        if (!this.isCaughtUp) {
+        if (!this.isCaughtUp && compareCheckpoints(this.cp, target) >= 0) {
           this.isCaughtUp = true;
           this.resolveCaughtUp();
         }

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { EventCatalogue, defineEvent, platformEvents, type EventEnvelope } from '@bosun/contracts';
 import { OutboxRelay } from '@bosun/event-store';
-import { JetStreamClientProxy, JetStreamServer, OnEvent, connectNats, watchNatsStatus } from '@bosun/messaging';
+import { JetStreamClientProxy, JetStreamServer, OnEvent, connectNats, watchNatsStatus } from './index';
 import {
   connectTestNats,
   createTestEventStore,

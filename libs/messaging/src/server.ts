@@ -370,6 +370,7 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
   // ---------------------------------------------------------------- lifecycle
 
   /** Connection status events by type (`disconnect`, `reconnect`, …). */
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- Nest's abstract signature
   on<EventKey extends string = string, EventCallback extends Function = Function>(event: EventKey, callback: EventCallback): void {
     if (!this.nc) throw new Error('JetStreamServer.on: not listening yet');
     const nc = this.nc;

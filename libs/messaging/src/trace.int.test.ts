@@ -8,7 +8,7 @@ import { ROOT_CONTEXT, SpanKind, context, propagation, trace } from '@openteleme
 import type { NatsConnection } from '@nats-io/transport-node';
 import { EventCatalogue, defineEvent, platformEvents, type EventEnvelope } from '@bosun/contracts';
 import { OutboxRelay } from '@bosun/event-store';
-import { JetStreamServer, OnEvent } from '@bosun/messaging';
+import { JetStreamServer, OnEvent } from './index';
 import { withSpan } from '@bosun/telemetry';
 import {
   connectTestNats,

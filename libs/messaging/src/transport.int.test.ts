@@ -8,7 +8,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { EventCatalogue, defineEvent, platformEvents, deadLetterStreamId, type EventEnvelope } from '@bosun/contracts';
 import { OutboxRelay } from '@bosun/event-store';
-import { JetStreamClientProxy, JetStreamContext, JetStreamServer, OnEvent, connectNats, startNatsUnixBridge } from '@bosun/messaging';
+import { JetStreamClientProxy, JetStreamContext, JetStreamServer, OnEvent, connectNats, startNatsUnixBridge } from './index';
 import { connectTestNats, createTestEventStore, deleteStaleStreams, deleteStreams, dropStaleSchemas, testNatsNames, testNatsUrl, type TestEventStore } from '@bosun/testing';
 
 const catalogue = new EventCatalogue([

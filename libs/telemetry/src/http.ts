@@ -44,7 +44,8 @@ export const observabilityHandler =
   (opts: ObservabilityEndpointsOptions = {}) =>
   (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void): void => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      next ? next() : ((res.statusCode = 404), res.end());
+      if (next) next();
+      else res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
     }
     observabilityResponse(req.url ?? '/', opts).then(

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { HealthRegistry, ObservabilityLifecycle, ObservabilityModule } from '@bosun/telemetry';
+import { HealthRegistry, ObservabilityLifecycle, ObservabilityModule } from './index';
 
 describe('ObservabilityModule', () => {
   const apps: Array<{ close(): Promise<void> }> = [];

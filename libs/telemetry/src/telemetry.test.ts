@@ -19,7 +19,7 @@ import {
   withProducerSpan,
   withSpan,
   type HeaderLike,
-} from '@bosun/telemetry';
+} from './index';
 
 const tracing = installInMemoryTracing();
 afterAll(() => tracing.uninstall());

@@ -13,6 +13,7 @@ beforeAll(async () => {
   await dropStaleSchemas('clitail');
   t = await createTestEventStore('clitail', { catalogue, pollIntervalMs: 100 });
   for (let n = 0; n < 5; n++) await t.store.append(`door-${n % 2}`, 'any', [{ type: n % 2 ? 'tail.Closed' : 'tail.Opened', data: { n } }], { correlationId: `c${n}` });
+  await t.store.settled();
 });
 afterAll(async () => {
   await t?.cleanup();
