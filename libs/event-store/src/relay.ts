@@ -274,9 +274,9 @@ export class OutboxRelay {
       }
       await this.saveCheckpoint();
       for (const w of this.idleWaiters.splice(0)) w();
-      // Committed events wait behind an open transaction: look again soon (1, 2, 4… ≤ 50 ms),
-      // not at the poll; a NOTIFY wakes us earlier anyway.
-      idleMs = page.pending ? Math.min(idleMs > 0 ? idleMs * 2 : 1, 50, pollMs) : pollMs;
+      // Committed events wait behind an open transaction: look again soon (1, 2, 4… ms, up to
+      // the poll), as a transaction that wrote no events sends no NOTIFY when it ends.
+      idleMs = page.pending ? Math.min(idleMs > 0 ? idleMs * 2 : 1, pollMs) : pollMs;
       await this.waitForWork(idleMs);
     }
   }

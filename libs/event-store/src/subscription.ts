@@ -132,9 +132,9 @@ export class PgSubscription implements Subscription {
           this.isCaughtUp = true;
           this.resolveCaughtUp();
         }
-        // Committed events wait behind an open transaction: look again soon (1, 2, 4… ≤ 50 ms),
-        // not at the poll; a NOTIFY wakes us earlier anyway.
-        idleMs = page.pending ? Math.min(idleMs > 0 ? idleMs * 2 : 1, 50, this.pollIntervalMs) : this.pollIntervalMs;
+        // Committed events wait behind an open transaction: look again soon (1, 2, 4… ms, up to
+        // the poll), as a transaction that wrote no events sends no NOTIFY when it ends.
+        idleMs = page.pending ? Math.min(idleMs > 0 ? idleMs * 2 : 1, this.pollIntervalMs) : this.pollIntervalMs;
         await this.waitForWork(idleMs);
       } catch (err) {
         if (this.stopped) break;
