@@ -1,6 +1,7 @@
 import type { StatusProjector } from './status-projector';
 import { bgpStatusProjector } from './bgp';
 import { ipamStatusProjector } from './ipam';
+import { l2StatusProjector } from './l2';
 
 export * from './status-projector';
 
@@ -8,4 +9,5 @@ export * from './status-projector';
 export const statusProjectors: StatusProjector[] = [
   bgpStatusProjector,
   ipamStatusProjector,
+  l2StatusProjector,
 ];
