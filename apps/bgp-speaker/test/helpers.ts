@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import type { KubeObject } from '@bosun/client';
+import { ApiStatusError, type KubeObject } from '@bosun/client';
 import { REPO_ROOT, waitFor, type TalkSuite } from '@bosun/testing';
 
 /** The talk's manifests (a copy of shared/examples/seed kept with the BGP control-plane tests). */
@@ -41,9 +41,27 @@ export const waitForLbIp = async (suite: TalkSuite, ns: string, name: string): P
     { description: `an LB IP for Service ${ns}/${name}`, timeoutMs: 30_000, intervalMs: 100 },
   );
 
+/**
+ * All-or-nothing apply, retried when the API answers 504 "stored, but the object view did not
+ * catch up in time" (a busy machine): the write is idempotent (server-side apply).
+ */
+export const retry504 = async <T>(write: () => Promise<T>): Promise<T> => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (e) {
+      if (!(e instanceof ApiStatusError && e.code === 504) || attempt >= 5) throw e;
+    }
+  }
+};
+
+export const applyAll = async (suite: TalkSuite, objs: ReadonlyArray<KubeObject & { apiVersion?: string; kind?: string }>): Promise<void> => {
+  await retry504(() => suite.client.applyAll(objs as KubeObject[]));
+};
+
 /** Applies the seed's BGP manifests, the auth Secret, the blue pool and the namespaces. */
 export const applyTalkBgpSetup = async (suite: TalkSuite): Promise<void> => {
-  await suite.client.applyAll([
+  await applyAll(suite, [
     namespace('kube-system'),
     namespace('tenant-blue'),
     authSecret(),

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exec, startTalkSuite, waitFor, type TalkSuite } from '@bosun/testing';
-import { PASSWORD, applyTalkBgpSetup, birdLogConfig, birdSession, enableRouteDebug, lbService, readLog, waitForLbIp } from './helpers';
+import { PASSWORD, applyAll, retry504, applyTalkBgpSetup, birdLogConfig, birdSession, enableRouteDebug, lbService, readLog, waitForLbIp } from './helpers';
 
 /**
  * The talk, for real: a BIRD router owning fd00:10::1 (AS 65000, MD5, hold 9 s, keepalive 3 s),
@@ -21,7 +21,7 @@ describe('bgp-speaker with the talk manifests against BIRD', () => {
     suite = await startTalkSuite({ area: 'bgptalk', prefix: 'bgptalk', password: PASSWORD, birdExtraConfig: birdLogConfig(join(dir, 'bird-routes.log')) });
     await enableRouteDebug(suite);
     await applyTalkBgpSetup(suite);
-    await suite.client.applyAll([lbService('cilium-gateway-gateway-blue', { color: 'blue', bgp: 'blue', 'io.cilium.gateway/owning-gateway': 'gateway-blue' })]);
+    await applyAll(suite, [lbService('cilium-gateway-gateway-blue', { color: 'blue', bgp: 'blue', 'io.cilium.gateway/owning-gateway': 'gateway-blue' })]);
     await suite.startAgent('node-1');
     await suite.startAgent('node-2');
   }, 180_000);
@@ -56,7 +56,7 @@ describe('bgp-speaker with the talk manifests against BIRD', () => {
   });
 
   it('a Service without the bgp label is never advertised (its LB IP neither)', async () => {
-    await suite.client.applyAll([lbService('unlabelled', { color: 'blue' }), lbService('labelled-2', { color: 'blue', bgp: 'blue' })]);
+    await applyAll(suite, [lbService('unlabelled', { color: 'blue' }), lbService('labelled-2', { color: 'blue', bgp: 'blue' })]);
     const plain = await waitForLbIp(suite, 'tenant-blue', 'unlabelled');
     const labelled = await waitForLbIp(suite, 'tenant-blue', 'labelled-2');
     for (const node of ['node-1', 'node-2']) {
@@ -69,7 +69,7 @@ describe('bgp-speaker with the talk manifests against BIRD', () => {
   it('the label removed → the route is withdrawn from the router', async () => {
     const svc = (await suite.client.get('services', 'labelled-2', 'tenant-blue')) as any;
     const ip = svc.status.loadBalancer.ingress[0].ip as string;
-    await suite.client.patch('services', 'labelled-2', { metadata: { labels: { bgp: null } } }, { namespace: 'tenant-blue', type: 'merge' });
+    await retry504(() => suite.client.patch('services', 'labelled-2', { metadata: { labels: { bgp: null } } }, { namespace: 'tenant-blue', type: 'merge' }));
     for (const node of ['node-1', 'node-2']) {
       await waitFor(async () => !(await fromNode(node)).includes(`${ip}/32`), { description: `${ip}/32 withdrawn by ${node}`, timeoutMs: 30_000 });
     }
@@ -78,7 +78,7 @@ describe('bgp-speaker with the talk manifests against BIRD', () => {
 
   it('a node relabelled out of rack0 → its session goes away; the other node keeps its session', async () => {
     const before = await birdSession(suite, 'node-1');
-    await suite.client.patch('nodes', 'node-2', { metadata: { labels: { rack: 'rack1' } } }, { type: 'merge' });
+    await retry504(() => suite.client.patch('nodes', 'node-2', { metadata: { labels: { rack: 'rack1' } } }, { type: 'merge' }));
     await waitFor(async () => (await birdSession(suite, 'node-2')).bgpState !== 'Established', { description: 'node-2 session down', timeoutMs: 30_000 });
     await waitFor(async () => (await fromNode('node-2')).length === 0, { description: 'no routes from node-2', timeoutMs: 30_000 });
     const after = await birdSession(suite, 'node-1');
@@ -88,7 +88,7 @@ describe('bgp-speaker with the talk manifests against BIRD', () => {
     // its NodeConfig is gone (no ClusterConfig selects it)
     await waitFor(async () => (await suite.client.tryGet('ciliumbgpnodeconfigs', 'node-2')) === undefined, { description: 'NodeConfig node-2 deleted', timeoutMs: 30_000 });
     // back into rack0 → the session comes back
-    await suite.client.patch('nodes', 'node-2', { metadata: { labels: { rack: 'rack0' } } }, { type: 'merge' });
+    await retry504(() => suite.client.patch('nodes', 'node-2', { metadata: { labels: { rack: 'rack0' } } }, { type: 'merge' }));
     await waitFor(async () => (await fromNode('node-2')).includes('20.0.10.1/32'), { description: 'node-2 back', timeoutMs: 60_000 });
   });
 
@@ -115,7 +115,7 @@ describe('bgp-speaker with the talk manifests against BIRD', () => {
 
   it('a missing auth Secret → a clear condition and event, no crash, no unauthenticated session', async () => {
     const pc = (await suite.client.get('ciliumbgppeerconfigs', 'cilium-peer')) as any;
-    await suite.client.patch('ciliumbgppeerconfigs', 'cilium-peer', { spec: { authSecretRef: 'no-such-secret' } }, { type: 'merge' });
+    await retry504(() => suite.client.patch('ciliumbgppeerconfigs', 'cilium-peer', { spec: { authSecretRef: 'no-such-secret' } }, { type: 'merge' }));
     const cond = await waitFor(
       async () => {
         const o = (await suite.client.tryGet('ciliumbgpnodeconfigs', 'node-1')) as any;
@@ -142,7 +142,7 @@ describe('bgp-speaker with the talk manifests against BIRD', () => {
       expect(suite.agent(node)!.process.output()).not.toMatch(/bgp-speaker exited/);
     }
     // the Secret reference fixed → sessions come back
-    await suite.client.patch('ciliumbgppeerconfigs', 'cilium-peer', { spec: { authSecretRef: pc.spec.authSecretRef } }, { type: 'merge' });
+    await retry504(() => suite.client.patch('ciliumbgppeerconfigs', 'cilium-peer', { spec: { authSecretRef: pc.spec.authSecretRef } }, { type: 'merge' }));
     for (const node of ['node-1', 'node-2']) {
       await waitFor(async () => (await fromNode(node)).includes('20.0.10.1/32'), { description: `${node} back with MD5`, timeoutMs: 60_000 });
     }
