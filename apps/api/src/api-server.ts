@@ -43,6 +43,7 @@ export const buildApi = async (config: ApiConfig, log: Logger = createLogger('ap
   await secrets.migrate();
   if (!secrets.enabled) log.warn('no secret key (BOSUN_SECRET_KEY_FILE / BOSUN_SECRET_KEY): Secrets will be rejected');
   const view = new LiveObjectView(store, statusProjectors, config.watchWindow);
+  view.onSkip = (e, err) => log.error('event skipped by the object view', { type: e.type, position: e.position, error: err instanceof Error ? err.message : String(err) });
   const clusterIPs = new ServiceIPAllocator(config.serviceCidrs);
   view.onApplied((_e, changes) => {
     for (const c of changes) {

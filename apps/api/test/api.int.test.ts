@@ -228,6 +228,15 @@ describe('objects', () => {
     expect(await admin.tryGet('svc', 'cilium-gateway-gw-owner', 'green')).toBeUndefined();
   });
 
+  it('deleting a Namespace deletes the objects in it', async () => {
+    await admin.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'short-lived' } });
+    await admin.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'inside', namespace: 'short-lived' }, spec: { ports: [{ port: 80 }] } });
+    await admin.delete('namespaces', 'short-lived');
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline && (await admin.tryGet('svc', 'inside', 'short-lived'))) await new Promise((r) => setTimeout(r, 50));
+    expect(await admin.tryGet('svc', 'inside', 'short-lived')).toBeUndefined();
+  });
+
   it('status subresource: PUT/PATCH status writes only status; spec writes ignore status', async () => {
     await admin.apply({ apiVersion: 'cilium.io/v2', kind: 'CiliumLoadBalancerIPPool', metadata: { name: 'st' }, spec: { blocks: [{ cidr: '20.0.20.0/24' }] } });
     const p = (await admin.patch('ippools', 'st', { status: { conditions: [{ type: 'cilium.io/IPsAvailable', status: 'True', reason: 'x', message: '254', lastTransitionTime: '2026-01-01T00:00:00Z' }] } }, { subresource: 'status' })) as any;

@@ -8,8 +8,9 @@ import type { StoredObject } from './projection';
 const GC_USER: User = { name: 'system:garbage-collector', role: 'admin', namespaces: [] };
 
 /**
- * Background cascading deletion (ownerReferences): once an owner's deletion is projected, every
- * object that names the deleted owner's uid is deleted after it. Level-triggered and coalesced:
+ * Background cascading deletion: once an owner's deletion is projected, every object that names
+ * the deleted owner's uid (ownerReferences) is deleted after it, and so is every object in a
+ * deleted Namespace. Level-triggered and coalesced:
  * each pass scans the view for dependents of any deleted uid, so a crash mid-way is repaired by
  * the pass after the restart.
  */
@@ -46,9 +47,14 @@ export class GarbageCollector {
 
   private dependents(): StoredObject[] {
     const dead = this.view.projection.deletedUids;
-    if (dead.size === 0) return [];
+    const deadNs = this.view.projection.deletedNamespaces;
+    if (dead.size === 0 && deadNs.size === 0) return [];
     const out: StoredObject[] = [];
     for (const o of this.view.projection.all()) {
+      if (o.info.namespaced && !o.info.projected && deadNs.has(String((o.body.metadata as Record<string, unknown> | undefined)?.namespace ?? ''))) {
+        out.push(o);
+        continue;
+      }
       const refs = ((o.body.metadata as Record<string, unknown> | undefined)?.ownerReferences ?? []) as Array<{ uid?: string }>;
       if (refs.length > 0 && refs.every((r) => r.uid && dead.has(r.uid)) && !o.info.projected) out.push(o);
     }

@@ -15,6 +15,9 @@ export class LiveObjectView {
   private readonly waiters = new Map<number, Array<() => void>>();
   private readonly afterApply: Array<(e: EventEnvelope, changes: readonly Change[]) => void> = [];
   private caught = false;
+  /** Events the projection could not apply (malformed data). */
+  skipped = 0;
+  onSkip: ((e: EventEnvelope, err: unknown) => void) | undefined;
 
   constructor(
     private readonly store: EventStore,
@@ -49,7 +52,15 @@ export class LiveObjectView {
 
   private handle(e: EventEnvelope): void {
     if (this.hub.has(e.position)) return; // a batch retried after a failure: already applied
-    const changes = this.projection.apply(e);
+    let changes: Change[];
+    try {
+      changes = this.projection.apply(e);
+    } catch (err) {
+      // A malformed event must not wedge the view: it is skipped (and reported), never retried forever.
+      this.skipped++;
+      this.onSkip?.(e, err);
+      changes = [];
+    }
     this.hub.record(e.position, changes);
     for (const fn of this.afterApply) {
       try {

@@ -60,6 +60,8 @@ export class ObjectProjection {
   private readonly projectorsByType = new Map<string, StatusProjector[]>();
   /** uids of deleted objects: dependents pointing at them are garbage (ownerReferences). */
   readonly deletedUids = new Set<string>();
+  /** Deleted Namespaces: the objects in them are garbage (until the namespace is created again). */
+  readonly deletedNamespaces = new Set<string>();
   /** Stream version of deleted objects' streams (the expected version when re-creating them). */
   readonly tombstones = new Map<string, number>();
   lastPosition = 0;
@@ -146,6 +148,7 @@ export class ObjectProjection {
     const key = objectKey(d.ref.group, d.ref.kind, d.ref.namespace, d.ref.name);
     const prev = this.objects.get(key);
     this.tombstones.delete(key);
+    if (info.group === '' && info.kind === 'Namespace') this.deletedNamespaces.delete(d.ref.name);
     const obj: StoredObject = {
       info,
       key,
@@ -187,6 +190,7 @@ export class ObjectProjection {
     if (!prev) return [];
     this.remove(prev);
     this.tombstones.set(key, event.streamVersion);
+    if (prev.info.group === '' && prev.info.kind === 'Namespace') this.deletedNamespaces.add(ref.name);
     const uid = metaOf(prev.body).uid;
     if (typeof uid === 'string') this.deletedUids.add(uid);
     const obj: StoredObject = { ...prev, streamVersion: event.streamVersion, resourceVersion: event.position, history: this.withHistory(prev.history, event) };

@@ -24,7 +24,7 @@ export class GroupCommitter {
   constructor(
     private readonly store: EventStore,
     private readonly maxBatch = 64,
-    private readonly maxInFlight = 2,
+    private readonly maxInFlight = Number(process.env.BOSUN_API_GROUP_COMMITS ?? 2),
   ) {}
 
   append(streamId: string, expected: number, events: readonly NewEvent[], opts: AppendOptions = {}): Promise<number> {
