@@ -1,11 +1,12 @@
 // Kubernetes-style control API: a thin NestJS shell around the Fastify routes and the object view.
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { JsonNestLogger, createLogger, startTelemetry } from '@bosun/telemetry';
+import { JsonNestLogger, createLogger, enableDefaultMetrics, startTelemetry } from '@bosun/telemetry';
 import { ApiModule } from './app.module';
 
 const main = async (): Promise<void> => {
   startTelemetry({ serviceName: 'bosun-api' });
+  enableDefaultMetrics({ service: 'api' });
   const app = await NestFactory.createApplicationContext(ApiModule, { logger: new JsonNestLogger('api') });
   app.enableShutdownHooks();
 };

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import type { EventStore } from '@bosun/event-store';
+import { renderMetrics } from '@bosun/telemetry';
 import { apiVersionOf, kindByGroupKind, kindByGroupPlural, parseApiVersion, type FieldValidation, type KindInfo } from '@bosun/resources';
 import { authorize, canReadSecretValues, type Authenticator, type User, type Verb } from '../auth/auth';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, openApiV2Document, openApiV3Document, openApiV3Root } from '../k8s/discovery';
@@ -149,7 +150,9 @@ export const registerRoutes = (app: FastifyInstance, deps: RouteDeps): void => {
     metrics.objects.set(view.projection.size());
     metrics.watchers.set(view.hub.watcherCount());
     metrics.position.set(view.hub.lastPosition);
-    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    // The API's own series plus the process-wide registry (event store, process metrics).
+    const shared = await renderMetrics();
+    return reply.type(metrics.registry.contentType).send(`${await metrics.registry.metrics()}\n${shared.body}`);
   });
 
   // --- everything else: authenticated --------------------------------------------------------
