@@ -13,4 +13,5 @@ export const commandModules: Array<() => Promise<CommandModule>> = [
   () => import('./events.js'),
   () => import('./agent.js'),
   () => import('./bgp.js'),
+  () => import('./l2.js'),
 ];

@@ -5,6 +5,7 @@ import { parseAllDocuments } from 'yaml';
 import { ApiStatusError, BosunClient, kindOf, type KubeObject } from '@bosun/client';
 import { resolveKindName } from '@bosun/resources';
 import { ageOf, formatColumns, formatTable, forOutput, toYaml } from '../print';
+import { findGetView } from '../get-views';
 
 /** `--server`, `--token` (and TLS trust) shared by every command that talks to the API. */
 export const addGlobalApiOptions = (program: Command): void => {
@@ -212,6 +213,8 @@ export const register = (program: Command): void => {
     .action(async (kind: string, names: string[], opts: { namespace: string; allNamespaces?: boolean; selector?: string; fieldSelector?: string; output?: string; headers: boolean; showManagedFields?: boolean }, cmd: Command) => {
       const client = clientFrom(cmd);
       try {
+        const view = findGetView(kind);
+        if (view) return await view.run(client, names, { ...(cmd.getOptionValueSource('namespace') === 'cli' && !opts.allNamespaces ? { namespace: opts.namespace } : {}), ...(opts.output ? { output: opts.output } : {}), headers: opts.headers });
         const info = resolveKindName(kind);
         if (!info) throw new Error(`the server doesn't have a resource type "${kind}"`);
         const ns = info.namespaced && !opts.allNamespaces ? opts.namespace : undefined;

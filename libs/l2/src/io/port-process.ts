@@ -10,6 +10,7 @@
  * or dies, this process stops answering by itself, and it is killed with its parent (pdeathsig).
  */
 import { readFileSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { Cap } from 'cap';
 import { ipFamily, canonicalIp, macToBytes, ZERO_MAC } from '../codec/addresses';
 import { ARP_REQUEST, arpReply, decodeArpFrame, encodeArpFrame, gratuitousArpFrames, isGratuitousArp } from '../codec/arp';
@@ -42,6 +43,13 @@ const schedule: readonly number[] = (() => {
   const v = raw.split(',').map((s) => Number(s.trim()));
   return v.every((n) => Number.isFinite(n) && n >= 0) ? v : DEFAULT_GRATUITOUS_SCHEDULE_MS;
 })();
+
+// Answers are latency-critical and this process is small: ask the scheduler to prefer it.
+try {
+  setPriority(-5);
+} catch {
+  /* not permitted: run at normal priority */
+}
 
 const mac = readFileSync(`/sys/class/net/${ifname}/address`, 'utf8').trim().toLowerCase();
 const macBytes = macToBytes(mac);
