@@ -104,8 +104,14 @@ describe('ipam engine through the event store', () => {
     expect(ips.size).toBe(n);
     for (let i = 0; i < n; i++) expect(log.given.get(`race/s${i}`), `race/s${i} moved`).toHaveLength(1);
     // Both replicas end with the same view.
-    await waitFor(() => a.current.services.size === b.current.services.size || undefined, { description: 'replicas converge' });
-    for (let i = 0; i < n; i++) expect(allocationsOf(a.current, 'race', `s${i}`)).toEqual(allocationsOf(b.current, 'race', `s${i}`));
+    const view = (e: IpamEngine) => Array.from({ length: n }, (_, i) => allocationsOf(e.current, 'race', `s${i}`).map((x) => `${x.ip}@${x.pool}`).join(','));
+    const converged = () => {
+      const va = view(a);
+      const vb = view(b);
+      return va.every((x, i) => x !== '' && x === vb[i]);
+    };
+    await waitFor(() => converged() || undefined, { description: 'replicas converge', timeoutMs: 30_000 });
+    for (let i = 0; i < n; i++) expect(allocationsOf(a.current, 'race', `s${i}`).map((x) => x.ip)).toEqual([...log.holds.get(`race/s${i}`)!]);
     await a.stop();
     await b.stop();
   });
@@ -123,13 +129,15 @@ describe('ipam engine through the event store', () => {
       instance: 'stale-b',
       metrics,
       resyncIntervalMs: 500,
-      beforeDecide: async () => {
-        if (gated) await new Promise<void>((r) => (gate = r));
+      // Holds back exactly the decision about stale/s.
+      beforeDecide: async (command) => {
+        if (gated && command.type === 'ReconcileServices' && [...command.services].includes('stale/s')) await new Promise<void>((r) => (gate = r));
       },
     });
     engines.push(b);
     await apply(t.store, pool('stale', [{ cidr: '10.80.0.0/24' }], { serviceSelector: { matchLabels: { stale: 'yes' } } }));
     await Promise.all([a.start(), b.start()]);
+    await waitFor(() => (!a.pendingWork && !b.pendingWork) || undefined, { description: 'both replicas idle' });
     gated = true;
     await apply(t.store, lbService('stale', 's', { labels: { stale: 'yes' } }));
     // A allocates while B, holding the same batch, waits before deciding.

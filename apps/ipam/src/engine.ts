@@ -47,7 +47,7 @@ export interface IpamEngineOptions {
   /** How often leftover work is retried outside of a batch (ms). */
   readonly resyncIntervalMs?: number;
   /** Test seam: awaited before each decision (lets a test make this replica decide on a stale view). */
-  readonly beforeDecide?: () => Promise<void>;
+  readonly beforeDecide?: (command: IpamCommand) => Promise<void>;
 }
 
 /** The events the engine reads: resource events of Services and pools, and its own context's. */
@@ -67,6 +67,36 @@ class Mutex {
     return next;
   }
 }
+
+/** Beyond this many runs per stream, a burst is appended as one run (few appends beat exact correlation). */
+const MAX_RUNS_PER_STREAM = 16;
+
+/**
+ * Splits a stream's events into consecutive runs by the change that caused them (never
+ * reordering), so that each appended event carries its cause's correlation and causation.
+ * A Service's events belong to that Service's change in the batch, anything else (pool status,
+ * Services moved by a pool change) to the batch's pool change or to the run before it.
+ */
+export const runsByCause = (events: readonly IpamEvent[], causes: readonly EventEnvelope[]): Array<{ cause: EventEnvelope | undefined; events: IpamEvent[] }> => {
+  const byService = new Map<string, EventEnvelope>();
+  let poolCause: EventEnvelope | undefined;
+  for (const c of causes) {
+    const ref = (c.data as { ref?: Ref }).ref;
+    if (!ref) continue;
+    if (ref.group === SERVICE_GROUP && ref.kind === SERVICE_KIND) byService.set(serviceKey(ref.namespace, ref.name), c);
+    else poolCause ??= c;
+  }
+  const fallback = poolCause ?? causes[0];
+  const runs: Array<{ cause: EventEnvelope | undefined; events: IpamEvent[] }> = [];
+  for (const e of events) {
+    const svc = 'service' in e.data ? e.data.service : undefined;
+    const cause = (svc && byService.get(serviceKey(svc.namespace, svc.name))) ?? runs[runs.length - 1]?.cause ?? fallback;
+    const last = runs[runs.length - 1];
+    if (last && last.cause === cause) last.events.push(e);
+    else runs.push({ cause, events: [e] });
+  }
+  return runs.length > MAX_RUNS_PER_STREAM ? [{ cause: causes[0], events: [...events] }] : runs;
+};
 
 export class IpamEngine {
   private state: IpamState;
@@ -151,6 +181,11 @@ export class IpamEngine {
         throw err;
       }
     });
+  }
+
+  /** Changes seen but not yet decided on (e.g. after losing a race to another replica). */
+  get pendingWork(): boolean {
+    return this.hasWork();
   }
 
   private hasWork(): boolean {
@@ -242,7 +277,7 @@ export class IpamEngine {
    */
   private async decideAndAppend(tx: Transaction, causes: readonly EventEnvelope[]): Promise<void> {
     if (!this.hasWork()) return;
-    await this.opts.beforeDecide?.();
+    await this.opts.beforeDecide?.(this.command());
     const started = process.hrtime.bigint();
     const first = causes[0];
     const links = causes
@@ -276,23 +311,30 @@ export class IpamEngine {
         await tx.query('SAVEPOINT ipam_decide');
         try {
           for (const s of streams) {
-            const r = await this.opts.store.append(
-              s,
-              this.versions.get(s) ?? 0,
-              byStream.get(s)!.map((e) => ({ type: e.type, data: e.data })),
-              { tx, ...(first ? { correlationId: first.correlationId, causationId: first.id } : {}) },
-            );
-            appended.push(...r.events);
+            for (const run of runsByCause(byStream.get(s)!, causes)) {
+              const r = await this.opts.store.append(
+                s,
+                this.versions.get(s) ?? 0,
+                run.events.map((e) => ({ type: e.type, data: e.data })),
+                { tx, ...(run.cause ? { correlationId: run.cause.correlationId, causationId: run.cause.id } : {}) },
+              );
+              // The next run of this stream expects this one's version.
+              this.versions.set(s, r.nextExpectedVersion);
+              appended.push(...r.events);
+            }
           }
           await tx.query('RELEASE SAVEPOINT ipam_decide');
         } catch (err) {
+          // Appended but rolled back: forget the versions they reached.
+          for (const e of appended) if ((this.versions.get(e.streamId) ?? 0) >= e.streamVersion) this.versions.set(e.streamId, e.streamVersion - 1);
           if (!(err instanceof WrongExpectedVersionError)) throw err;
           await tx.query('ROLLBACK TO SAVEPOINT ipam_decide');
           this.opts.metrics?.conflicts.inc();
           this.log.debug('another replica wrote first; deciding again after its events', { stream: err.streamId, expected: err.expected, actual: err.actual });
           return 'conflict';
         }
-        for (const e of appended) this.apply(e);
+        // The versions moved with each run; evolve the state with the events, in append order.
+        for (const e of appended) this.state = evolve(this.state, e as EventEnvelope & IpamEvent);
         this.count(decided);
         this.clearWork();
         return 'appended';
