@@ -71,6 +71,7 @@ export class L2Announcer {
   private problems: readonly PolicyProblem[] = [];
   private readonly log: Logger;
   private joinedGroups = new Set<string>();
+  private lastVipSync = 0;
 
   constructor(private readonly opts: L2AnnouncerOptions) {
     this.log = opts.log;
@@ -180,6 +181,11 @@ export class L2Announcer {
     });
     this.leases.setDesired(servable, withdrawn);
     this.applyHoldings();
+    // Now and then, make the local interface match exactly (repairs changes made behind our back).
+    if (this.opts.vip && Date.now() - this.lastVipSync > 10_000) {
+      this.lastVipSync = Date.now();
+      await this.opts.vip.reconcile(this.leases.held().map((h) => h.address)).catch((e) => this.log.warn('cannot list the local addresses', { error: e }));
+    }
     l2Metrics.leasesContending.set({ node: this.opts.node }, Math.max(0, selection.announcements.length - this.leases.held().length));
   }
 

@@ -95,8 +95,16 @@ export class VipDevice {
   async reconcile(addresses: Iterable<string>): Promise<void> {
     const want = new Set(addresses);
     const actual = await this.list();
-    for (const a of actual) if (!want.has(a)) (this.present.add(a), this.remove(a));
-    for (const a of want) if (!actual.has(a)) (this.present.delete(a), this.add(a));
+    for (const a of actual) {
+      if (want.has(a)) continue;
+      this.present.add(a);
+      this.remove(a);
+    }
+    for (const a of want) {
+      if (actual.has(a)) continue;
+      this.present.delete(a);
+      this.add(a);
+    }
   }
 
   async list(): Promise<Set<string>> {

@@ -150,7 +150,12 @@ describe('membership (self-fence)', () => {
   const run = (cmds: MemberCommand[]) => {
     let s: MemberState = initialMemberState();
     const events: MemberEvent[] = [];
-    for (const c of cmds) for (const e of decideMember(c, s, t)) (events.push(e), (s = evolveMember(s, e)));
+    for (const c of cmds) {
+      for (const e of decideMember(c, s, t)) {
+        events.push(e);
+        s = evolveMember(s, e);
+      }
+    }
     return { s, events };
   };
 
