@@ -382,15 +382,13 @@ export const registerRoutes = (app: FastifyInstance, deps: RouteDeps): void => {
       const ok = res.write(line);
       if (!ok && res.writableLength > 32 * 1024 * 1024) close();
     };
-    let stop: (() => void) | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    let bookmarkTimer: NodeJS.Timeout | undefined;
+    const h: { stop?: () => void; timer?: NodeJS.Timeout; bookmarkTimer?: NodeJS.Timeout } = {};
     const close = (): void => {
       if (!open) return;
       open = false;
-      stop?.();
-      if (timer) clearTimeout(timer);
-      if (bookmarkTimer) clearInterval(bookmarkTimer);
+      h.stop?.();
+      if (h.timer) clearTimeout(h.timer);
+      if (h.bookmarkTimer) clearInterval(h.bookmarkTimer);
       metrics.requests.inc({ verb: 'watch', resource: t.info.plural, code: '200' });
       res.end();
     };
@@ -413,15 +411,15 @@ export const registerRoutes = (app: FastifyInstance, deps: RouteDeps): void => {
       },
     };
     // Errors before the stream starts are plain Status responses (e.g. 410 Expired).
-    stop = await startWatch(view, store, { info: t.info, namespace: t.namespace, ...(labels ? { labels } : {}), ...(fields ? { fields } : {}) }, first(q.resourceVersion), truthy(q.sendInitialEvents) && q.sendInitialEvents !== undefined, sink as never);
+    h.stop = await startWatch(view, store, { info: t.info, namespace: t.namespace, ...(labels ? { labels } : {}), ...(fields ? { fields } : {}) }, first(q.resourceVersion), truthy(q.sendInitialEvents) && q.sendInitialEvents !== undefined, sink as never);
     reply.hijack();
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache, private', 'transfer-encoding': 'chunked' });
     headerSent = true;
     for (const l of queue.splice(0)) res.write(l);
     res.on('close', close);
     req.raw.on('close', close);
-    timer = setTimeout(close, Math.max(1, timeoutSeconds) * 1000);
-    if (bookmarks) bookmarkTimer = setInterval(() => sink.bookmark(view.hub.lastPosition), 5000);
+    h.timer = setTimeout(close, Math.max(1, timeoutSeconds) * 1000);
+    if (bookmarks) h.bookmarkTimer = setInterval(() => sink.bookmark(view.hub.lastPosition), 5000);
     void user;
   };
 
