@@ -102,7 +102,7 @@ describe('Adj-RIB-Out', () => {
     rib.commit(rib.plan());
     rib.resetSent();
     expect(rib.advertisedCount).toBe(0);
-    expect(rib.plan().announce[0]!.prefixes).toHaveLength(5);
+    expect(rib.plan().announce[0]!.keys).toHaveLength(5);
   });
 
   it('bad input changes nothing and names the entry', () => {

@@ -4,20 +4,77 @@ import { AttrFlag, AttrType, MAX_MESSAGE_LENGTH, MessageType } from './constants
 import { RouteAttributesError } from './attributes.js';
 import type { Family } from './negotiation.js';
 
-interface Entry {
-  readonly prefix: Prefix;
-  readonly attrs: NormalizedAttributes;
-}
-
-/** What to send next: withdrawals first, then announcements grouped by identical attributes. */
+/**
+ * What to send next: withdrawals first, then announcements grouped by identical attributes.
+ * Prefixes are in key form (`prefixKey`): the NLRI octets as a string, compact and ready to write.
+ */
 export interface RibOutPlan {
-  readonly withdraw: readonly Prefix[];
-  readonly announce: ReadonlyArray<{ readonly attrs: NormalizedAttributes; readonly prefixes: readonly Prefix[] }>;
+  readonly withdraw: readonly string[];
+  readonly announce: ReadonlyArray<{ readonly attrs: NormalizedAttributes; readonly keys: readonly string[] }>;
 }
 
-/** Canonical map key of a prefix: length then significant octets, as a compact string. */
+/** Canonical map key of a prefix: its NLRI encoding (length octet, significant octets) as a string. */
 export function prefixKey(p: Prefix): string {
   return String.fromCharCode(p.length, ...p.bytes);
+}
+
+export function prefixFromKey(key: string, family: Family): Prefix {
+  const bytes = new Uint8Array(key.length - 1);
+  for (let i = 1; i < key.length; i++) bytes[i - 1] = key.charCodeAt(i);
+  return { family: family === 'ipv4-unicast' ? 'ipv4' : 'ipv6', length: key.charCodeAt(0), bytes };
+}
+
+/**
+ * The key of an IPv4 prefix in text, without allocating (the hot path for large route sets);
+ * `undefined` when the text is not a plain `a.b.c.d/len` (the caller then parses it fully).
+ */
+function fastIPv4Key(s: string): string | undefined {
+  let octet = 0;
+  let digits = 0;
+  let part = 0;
+  let addr = 0;
+  let i = 0;
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (digits > 0 && octet === 0) return undefined;
+      octet = octet * 10 + (c - 48);
+      if (++digits > 3 || octet > 255) return undefined;
+    } else if (c === 46 || c === 47) {
+      if (digits === 0) return undefined;
+      addr = ((addr << 8) | octet) >>> 0;
+      part++;
+      octet = 0;
+      digits = 0;
+      if (c === 47) break;
+      if (part > 3) return undefined;
+    } else {
+      return undefined;
+    }
+  }
+  if (part !== 4 || i === s.length) return undefined;
+  let len = 0;
+  let ld = 0;
+  for (i++; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57 || ++ld > 2) return undefined;
+    len = len * 10 + (c - 48);
+  }
+  if (ld === 0 || len > 32) return undefined;
+  if (len < 32 && (addr & (0xffffffff >>> len)) !== 0) return undefined; // host bits: full parse reports it
+  const n = (len + 7) >> 3;
+  switch (n) {
+    case 0:
+      return String.fromCharCode(len);
+    case 1:
+      return String.fromCharCode(len, addr >>> 24);
+    case 2:
+      return String.fromCharCode(len, addr >>> 24, (addr >>> 16) & 255);
+    case 3:
+      return String.fromCharCode(len, addr >>> 24, (addr >>> 16) & 255, (addr >>> 8) & 255);
+    default:
+      return String.fromCharCode(len, addr >>> 24, (addr >>> 16) & 255, (addr >>> 8) & 255, addr & 255);
+  }
 }
 
 /**
@@ -25,7 +82,7 @@ export function prefixKey(p: Prefix): string {
  * the difference, `commit()` records it as sent. After a session reset, `resetSent()`.
  */
 export class AdjRibOut {
-  private desired = new Map<string, Entry>();
+  private desired = new Map<string, NormalizedAttributes>();
   private sent = new Map<string, NormalizedAttributes>();
   private dirty = new Set<string>();
   private resendAll = false;
@@ -37,23 +94,40 @@ export class AdjRibOut {
    * in text (`10.0.0.1/32`); a prefix of the other family is an error.
    */
   setDesired(routes: ReadonlyMap<string, RouteAttributes> | Iterable<readonly [string, RouteAttributes]>): void {
-    const next = new Map<string, Entry>();
-    const want = this.family === 'ipv4-unicast' ? 'ipv4' : 'ipv6';
-    for (const [text, attrs] of routes instanceof Map ? routes.entries() : (routes as Iterable<readonly [string, RouteAttributes]>)) {
-      let prefix: Prefix;
-      try {
-        prefix = parsePrefix(text);
-      } catch (e) {
-        throw new RouteAttributesError(`routes["${text}"]`, (e as Error).message);
+    const next = new Map<string, NormalizedAttributes>();
+    const v4 = this.family === 'ipv4-unicast';
+    const want = v4 ? 'ipv4' : 'ipv6';
+    let lastAttrs: RouteAttributes | undefined;
+    let lastNorm: NormalizedAttributes | undefined;
+    const add = (attrs: RouteAttributes, text: string): void => {
+      let key = v4 && typeof text === 'string' ? fastIPv4Key(text) : undefined;
+      if (key === undefined) {
+        let prefix: Prefix;
+        try {
+          prefix = parsePrefix(text);
+        } catch (e) {
+          throw new RouteAttributesError(`routes["${text}"]`, (e as Error).message);
+        }
+        if (prefix.family !== want) throw new RouteAttributesError(`routes["${text}"]`, `is not an ${want} prefix (family ${this.family})`);
+        key = prefixKey(prefix);
       }
-      if (prefix.family !== want) throw new RouteAttributesError(`routes["${text}"]`, `is not an ${want} prefix (family ${this.family})`);
-      const key = prefixKey(prefix);
-      const old = this.desired.get(key);
-      const normalized = normalizeRouteAttributes(attrs, `routes["${text}"]`);
-      next.set(key, old && old.attrs === normalized ? old : { prefix, attrs: normalized });
-    }
-    for (const [key, e] of next) if (this.desired.get(key)?.attrs !== e.attrs) this.dirty.add(key);
-    for (const key of this.desired.keys()) if (!next.has(key)) this.dirty.add(key);
+      // Most routes share one attributes object: skip re-normalising (and building error paths).
+      if (attrs !== lastAttrs) {
+        lastNorm = normalizeRouteAttributes(attrs, `routes["${text}"]`);
+        lastAttrs = attrs;
+      }
+      next.set(key, lastNorm!);
+    };
+    // Map.forEach allocates nothing per entry (entries() would, 100,000 times).
+    if (routes instanceof Map) routes.forEach(add);
+    else for (const [text, attrs] of routes as Iterable<readonly [string, RouteAttributes]>) add(attrs, text);
+    const old = this.desired;
+    next.forEach((a, key) => {
+      if (old.get(key) !== a) this.dirty.add(key);
+    });
+    old.forEach((_a, key) => {
+      if (!next.has(key)) this.dirty.add(key);
+    });
     this.desired = next;
   }
 
@@ -84,26 +158,26 @@ export class AdjRibOut {
 
   /** The desired routes (prefix → attributes), for status and tests. */
   *desiredRoutes(): IterableIterator<[Prefix, NormalizedAttributes]> {
-    for (const e of this.desired.values()) yield [e.prefix, e.attrs];
+    for (const [key, a] of this.desired) yield [prefixFromKey(key, this.family), a];
   }
 
   /** Differences to send; commit() marks them sent. */
   plan(): RibOutPlan {
-    const withdraw: Prefix[] = [];
-    const groups = new Map<NormalizedAttributes, Prefix[]>();
+    const withdraw: string[] = [];
+    const groups = new Map<NormalizedAttributes, string[]>();
     for (const key of this.dirty) {
       const want = this.desired.get(key);
       const have = this.sent.get(key);
       if (!want) {
-        if (have) withdraw.push(prefixFromKey(key, this.family));
+        if (have) withdraw.push(key);
         continue;
       }
-      if (have === want.attrs && !this.resendAll) continue;
-      let g = groups.get(want.attrs);
-      if (!g) groups.set(want.attrs, (g = []));
-      g.push(want.prefix);
+      if (have === want && !this.resendAll) continue;
+      let g = groups.get(want);
+      if (!g) groups.set(want, (g = []));
+      g.push(key);
     }
-    return { withdraw, announce: [...groups].map(([attrs, prefixes]) => ({ attrs, prefixes })) };
+    return { withdraw, announce: [...groups].map(([attrs, keys]) => ({ attrs, keys })) };
   }
 
   /** Like plan(), but resends unchanged routes too (ROUTE-REFRESH). */
@@ -114,17 +188,11 @@ export class AdjRibOut {
 
   /** Records the plan as sent. */
   commit(plan: RibOutPlan): void {
-    for (const p of plan.withdraw) this.sent.delete(prefixKey(p));
-    for (const g of plan.announce) for (const p of g.prefixes) this.sent.set(prefixKey(p), g.attrs);
+    for (const k of plan.withdraw) this.sent.delete(k);
+    for (const g of plan.announce) for (const k of g.keys) this.sent.set(k, g.attrs);
     this.dirty.clear();
     this.resendAll = false;
   }
-}
-
-function prefixFromKey(key: string, family: Family): Prefix {
-  const bytes = new Uint8Array(key.length - 1);
-  for (let i = 1; i < key.length; i++) bytes[i - 1] = key.charCodeAt(i);
-  return { family: family === 'ipv4-unicast' ? 'ipv4' : 'ipv6', length: key.charCodeAt(0), bytes };
 }
 
 /** How UPDATEs toward one peer are encoded for one family. */
@@ -207,11 +275,9 @@ export function packUpdates(plan: RibOutPlan, enc: UpdateEncoding): { chunks: Bu
         p += 2;
         const limit = start + MAX_MESSAGE_LENGTH - 2;
         while (i < plan.withdraw.length) {
-          const pr = plan.withdraw[i]!;
-          if (p + 1 + pr.bytes.length > limit) break;
-          buf[p++] = pr.length;
-          buf.set(pr.bytes, p);
-          p += pr.bytes.length;
+          const k = plan.withdraw[i]!;
+          if (p + k.length > limit) break;
+          for (let j = 0; j < k.length; j++) buf[p++] = k.charCodeAt(j);
           i++;
         }
         buf.writeUInt16BE(p - wlenAt - 2, wlenAt);
@@ -231,11 +297,9 @@ export function packUpdates(plan: RibOutPlan, enc: UpdateEncoding): { chunks: Bu
         p += 3;
         const limit = start + MAX_MESSAGE_LENGTH;
         while (i < plan.withdraw.length) {
-          const pr = plan.withdraw[i]!;
-          if (p + 1 + pr.bytes.length > limit) break;
-          buf[p++] = pr.length;
-          buf.set(pr.bytes, p);
-          p += pr.bytes.length;
+          const k = plan.withdraw[i]!;
+          if (p + k.length > limit) break;
+          for (let j = 0; j < k.length; j++) buf[p++] = k.charCodeAt(j);
           i++;
         }
         buf.writeUInt16BE(p - alenAt - 2, alenAt);
@@ -249,7 +313,7 @@ export function packUpdates(plan: RibOutPlan, enc: UpdateEncoding): { chunks: Bu
   for (const g of plan.announce) {
     const { head, tail } = enc.attributes(g.attrs);
     let i = 0;
-    while (i < g.prefixes.length) {
+    while (i < g.keys.length) {
       const buf = w.begin(MAX_MESSAGE_LENGTH);
       const start = w.offset;
       writeHeader(buf, start);
@@ -266,12 +330,10 @@ export function packUpdates(plan: RibOutPlan, enc: UpdateEncoding): { chunks: Bu
         buf.writeUInt16BE(p - attrLenAt - 2, attrLenAt);
         const limit = start + MAX_MESSAGE_LENGTH;
         const first = i;
-        while (i < g.prefixes.length) {
-          const pr = g.prefixes[i]!;
-          if (p + 1 + pr.bytes.length > limit) break;
-          buf[p++] = pr.length;
-          buf.set(pr.bytes, p);
-          p += pr.bytes.length;
+        while (i < g.keys.length) {
+          const k = g.keys[i]!;
+          if (p + k.length > limit) break;
+          for (let j = 0; j < k.length; j++) buf[p++] = k.charCodeAt(j);
           i++;
         }
         if (i === first) throw new AttributesTooLargeError(head.length + tail.length);
@@ -289,12 +351,10 @@ export function packUpdates(plan: RibOutPlan, enc: UpdateEncoding): { chunks: Bu
         buf[p++] = 0; // reserved
         const limit = start + MAX_MESSAGE_LENGTH - tail.length;
         const first = i;
-        while (i < g.prefixes.length) {
-          const pr = g.prefixes[i]!;
-          if (p + 1 + pr.bytes.length > limit) break;
-          buf[p++] = pr.length;
-          buf.set(pr.bytes, p);
-          p += pr.bytes.length;
+        while (i < g.keys.length) {
+          const k = g.keys[i]!;
+          if (p + k.length > limit) break;
+          for (let j = 0; j < k.length; j++) buf[p++] = k.charCodeAt(j);
           i++;
         }
         if (i === first) throw new AttributesTooLargeError(head.length + tail.length);

@@ -8,6 +8,8 @@ export interface SpawnOptions {
   readonly logFile?: string;
   /** Keep at most this many characters of recent output in memory (default 64 KiB). */
   readonly keepOutputChars?: number;
+  /** Give the process a stdin pipe (see `ManagedProcess.write`); default: /dev/null. */
+  readonly stdin?: 'pipe' | 'ignore';
 }
 
 /** A long-running process that is killed when stopped, when its namespace is deleted, or when this process exits. */
@@ -20,6 +22,10 @@ export interface ManagedProcess {
   readonly hasExited: boolean;
   /** Recent combined stdout/stderr. */
   output(): string;
+  /** Recent stdout only. */
+  stdout(): string;
+  /** Writes to the process's stdin (needs `stdin: 'pipe'`). */
+  write(text: string): void;
   /** Sends a signal without waiting. */
   signal(sig: NodeJS.Signals): void;
   /** SIGTERM, then SIGKILL after `graceMs` (default 3 s); resolves when it has exited. */
@@ -56,7 +62,7 @@ export function spawnManaged(namespace: string | undefined, file: string, args: 
   const wrapped = ['setpriv', '--pdeathsig', 'KILL', '--', file, ...args];
   const full = namespace ? ['ip', 'netns', 'exec', namespace, ...wrapped] : wrapped;
   const child = spawn(full[0]!, full.slice(1), {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.stdin === 'pipe' ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     detached: true,
     env: options.env ?? process.env,
     cwd: options.cwd,
@@ -65,6 +71,7 @@ export function spawnManaged(namespace: string | undefined, file: string, args: 
   live.add(child);
   const keep = options.keepOutputChars ?? 65536;
   let buffer = '';
+  let outOnly = '';
   let log: WriteStream | undefined;
   if (options.logFile) log = createWriteStream(options.logFile, { flags: 'a' });
   const onData = (b: Buffer): void => {
@@ -72,7 +79,12 @@ export function spawnManaged(namespace: string | undefined, file: string, args: 
     if (buffer.length > keep) buffer = buffer.slice(buffer.length - keep);
     log?.write(b);
   };
-  child.stdout!.on('data', onData);
+  child.stdout!.on('data', (b: Buffer) => {
+    outOnly += b.toString('utf8');
+    if (outOnly.length > keep) outOnly = outOnly.slice(outOnly.length - keep);
+    onData(b);
+  });
+  child.stdin?.on('error', () => undefined);
   child.stderr!.on('data', onData);
   let hasExited = false;
   const exited = new Promise<number>((resolvePromise) => {
@@ -100,6 +112,11 @@ export function spawnManaged(namespace: string | undefined, file: string, args: 
       return hasExited;
     },
     output: () => buffer,
+    stdout: () => outOnly,
+    write(text: string) {
+      if (!child.stdin) throw new Error('spawned without stdin: pipe');
+      child.stdin.write(text);
+    },
     signal: sendGroup,
     async stop(graceMs = 3000) {
       if (hasExited) return;

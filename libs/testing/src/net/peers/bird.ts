@@ -114,6 +114,7 @@ export function renderBirdConfig(options: BirdOptions): string {
     // Short delays: tests restart peers and expect them back within seconds.
     lines.push(`  connect delay time 1;`, `  connect retry time ${n.connectRetryTimeSeconds ?? 2};`, '  error wait time 1, 4;');
     if (n.passive) lines.push('  passive on;');
+    if (n.disabled) lines.push('  disabled;');
     if (n.gracefulRestart) {
       lines.push('  graceful restart on;');
       if (n.gracefulRestart.restartTimeSeconds !== undefined) lines.push(`  graceful restart time ${n.gracefulRestart.restartTimeSeconds};`);

@@ -28,6 +28,8 @@ export interface PeerNeighbor {
   readonly families?: readonly PeerFamily[];
   /** Advertise RFC 8950 extended next hop for IPv4 over an IPv6 session. */
   readonly extendedNextHop?: boolean;
+  /** Configured but not started (BIRD: `disabled`; enable with `birdc enable <name>`). */
+  readonly disabled?: boolean;
   /** Export the launcher's originated routes to this neighbor (default false). */
   readonly exportRoutes?: boolean;
 }
