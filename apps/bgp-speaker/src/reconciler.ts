@@ -1,4 +1,5 @@
 import {
+  advertisedKey,
   computeDesiredState,
   nodeConfigObject,
   planSessions,
@@ -112,10 +113,20 @@ export class BgpReconciler {
     if (!this.running && !this.retryTimer && this.started) this.running = this.loop();
   }
 
-  /** Resolves when no run is in progress and nothing is pending (tests, shutdown). */
-  idle(): Promise<void> {
-    if (!this.running && !this.dirty) return Promise.resolve();
-    return new Promise((r) => this.idleWaiters.push(r));
+  /** Resolves when no run is in progress, nothing is pending and the events are appended (tests, shutdown). */
+  async idle(): Promise<void> {
+    if (this.running || this.dirty) await new Promise<void>((r) => this.idleWaiters.push(r));
+    await this.o.recorder.settled();
+  }
+
+  private resyncTimer: NodeJS.Timeout | undefined;
+  /** A later run, to record what could not be recorded (the event store was unavailable). */
+  private scheduleResync(): void {
+    if (this.resyncTimer || this.stopped) return;
+    this.resyncTimer = setTimeout(() => {
+      this.resyncTimer = undefined;
+      this.trigger();
+    }, 2000);
   }
 
   private async loop(): Promise<void> {
@@ -172,7 +183,12 @@ export class BgpReconciler {
       await this.o.engine.sync(desired, new Set(plan.reset.map((r) => r.key)));
       const previous = this.applied;
       this.applied = desired;
-      await this.o.recorder.dispatch(this.commandsFor(desired, plan.reset));
+      // Recorded in the background, in order: the wire does not wait for Postgres. A failed
+      // append is decided again from the stream's state by a later run.
+      this.o.recorder.dispatch(this.commandsFor(desired, plan.reset)).catch((err: unknown) => {
+        this.o.log.error('cannot record the BGP events of a reconcile run; retrying', { error: err instanceof Error ? err.message : String(err) });
+        this.scheduleResync();
+      });
       if (desired.problems.length > 0 && JSON.stringify(desired.problems) !== JSON.stringify(previous?.problems)) {
         this.o.log.warn('BGP configuration problems (see the node conditions)', { problems: desired.problems });
       }
@@ -219,11 +235,11 @@ export class BgpReconciler {
         })),
       ),
     });
-    const wanted = new Set<string>();
+    const keep: string[] = [];
     for (const inst of desired.instances) {
       for (const peer of inst.peers) {
         for (const fr of peer.routes) {
-          wanted.add(`${inst.name}/${peer.name}|${fr.family.afi}`);
+          keep.push(advertisedKey(inst.name, peer.name, fr.family.afi));
           const nextHop = fr.family.afi === 'ipv4' ? peer.nextHop.ipv4 : peer.nextHop.ipv6;
           cmds.push({
             type: 'SyncAdvertisedRoutes',
@@ -242,10 +258,9 @@ export class BgpReconciler {
         }
       }
     }
-    // Peers or families that are gone: their Adj-RIB-Out is empty now.
-    for (const [key, a] of this.o.recorder.current.advertised) {
-      if (!wanted.has(key)) cmds.push({ type: 'SyncAdvertisedRoutes', instance: a.instance, peer: a.peer, peerAddress: a.peerAddress, afi: a.afi, routes: [] });
-    }
+    // Peers or families that are gone: their Adj-RIB-Out is empty now (decided against the
+    // stream's state when the events are appended).
+    cmds.push({ type: 'RetainAdvertised', keep });
     return cmds;
   }
 
@@ -273,10 +288,12 @@ export class BgpReconciler {
   async stop(graceful: boolean): Promise<void> {
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.resyncTimer) clearTimeout(this.resyncTimer);
     if (this.statusTimer) clearTimeout(this.statusTimer);
     this.retryTimer = undefined;
     this.statusTimer = undefined;
     await this.running;
+    await this.o.recorder.settled();
     await this.o.engine.stop(graceful);
   }
 }

@@ -20,7 +20,8 @@ import type { Logger } from '@bosun/telemetry';
 export class NodeEventRecorder {
   private state: BgpNodeState;
   private version = 0;
-  private tail: Promise<unknown> = Promise.resolve();
+  private queue: Array<{ commands: readonly BgpNodeCommand[]; meta: EventMetadata; resolve: (e: EventEnvelope[]) => void; reject: (err: unknown) => void }> = [];
+  private draining: Promise<void> | undefined;
 
   constructor(
     private readonly store: EventStore,
@@ -46,11 +47,38 @@ export class NodeEventRecorder {
     this.version = events.length > 0 ? events[events.length - 1]!.streamVersion : 0;
   }
 
-  /** Decides the commands in order and appends what they yield; resolves with the appended events. */
+  /**
+   * Decides the commands in order and appends what they yield; resolves with the appended
+   * events. Commands queued while an append is in flight are decided and appended together
+   * (one transaction), so a burst costs a few appends, not one per change.
+   */
   dispatch(commands: readonly BgpNodeCommand[], meta: EventMetadata = {}): Promise<EventEnvelope[]> {
-    const run = this.tail.then(() => this.decideAndAppend(commands, meta));
-    this.tail = run.catch(() => undefined);
-    return run;
+    return new Promise((resolve, reject) => {
+      this.queue.push({ commands, meta, resolve, reject });
+      this.draining ??= this.drain();
+    });
+  }
+
+  /** Resolves once everything dispatched so far is appended (or failed). */
+  async settled(): Promise<void> {
+    while (this.draining) await this.draining;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0);
+        // Metadata (correlation, trace) of the first command of the batch.
+        try {
+          const events = await this.decideAndAppend(batch.flatMap((b) => b.commands), batch[0]!.meta);
+          for (const b of batch) b.resolve(events);
+        } catch (err) {
+          for (const b of batch) b.reject(err);
+        }
+      }
+    } finally {
+      this.draining = undefined;
+    }
   }
 
   private async decideAndAppend(commands: readonly BgpNodeCommand[], meta: EventMetadata): Promise<EventEnvelope[]> {

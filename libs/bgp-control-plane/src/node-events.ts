@@ -53,6 +53,11 @@ export type BgpNodeCommand =
       readonly routes: readonly AdvertisedRoute[];
       readonly nextHop?: string;
     }
+  | {
+      /** Every Adj-RIB-Out not listed (by `advertisedKey`) is empty now: peers or families that went away. */
+      readonly type: 'RetainAdvertised';
+      readonly keep: readonly string[];
+    }
   | { readonly type: 'RecordSessionReset'; readonly instance: string; readonly peer: string; readonly peerAddress: string; readonly reasons: readonly string[] }
   | {
       /** The complete set of blocked peers now. */
@@ -110,6 +115,8 @@ export const initialBgpNodeState = (node: string): BgpNodeState => ({
 });
 
 const ribKey = (instance: string, peer: string, afi: string): string => `${peerKey(instance, peer)}|${afi}`;
+/** Key of one peer family's Adj-RIB-Out in the state (`<instance>/<peer>|<afi>`). */
+export const advertisedKey = ribKey;
 
 /** Stable JSON (sorted keys) so that equal statuses compare equal. */
 export const canonicalJson = (v: unknown): string =>
@@ -170,6 +177,18 @@ export const decide = (command: BgpNodeCommand, state: BgpNodeState): BgpNodeEve
             ...(route.largeCommunities?.length ? { largeCommunities: [...route.largeCommunities] } : {}),
             ...(route.localPreference !== undefined ? { localPreference: route.localPreference } : {}),
           },
+        });
+      }
+      return out;
+    }
+    case 'RetainAdvertised': {
+      const keep = new Set(command.keep);
+      const out: BgpNodeEvent[] = [];
+      for (const [key, a] of state.advertised) {
+        if (keep.has(key) || a.prefixes.size === 0) continue;
+        out.push({
+          type: 'bgp.RouteWithdrawn',
+          data: { node, instance: a.instance, peer: a.peer, peerAddress: a.peerAddress, afi: a.afi, safi: 'unicast', prefixes: [...a.prefixes.keys()] },
         });
       }
       return out;

@@ -73,6 +73,15 @@ describe('bgp-node decider', () => {
     },
   );
 
+  it('given two peers advertised, when only one is retained, then the routes of the other are withdrawn', () => {
+    const other = { instance: 'instance-65000', peer: 'tor2', peerAddress: 'fd00:10::2' };
+    const s = given([advertised(['20.0.10.1/32']), { type: 'bgp.RouteAdvertised', data: { node: 'node-1', ...other, afi: 'ipv4', safi: 'unicast', prefixes: ['20.0.10.1/32'] } }]);
+    expect(then(s, { type: 'RetainAdvertised', keep: ['instance-65000/tor|ipv4'] })).toEqual([
+      { type: 'bgp.RouteWithdrawn', data: { node: 'node-1', ...other, afi: 'ipv4', safi: 'unicast', prefixes: ['20.0.10.1/32'] } },
+    ]);
+    expect(then(s, { type: 'RetainAdvertised', keep: ['instance-65000/tor|ipv4', 'instance-65000/tor2|ipv4'] })).toEqual([]);
+  });
+
   it('given a blocked peer, when the blocked set is synced unchanged, then nothing; when it is empty, then PeerUnblocked', () => {
     const blocked = { ...peer, reason: 'MissingAuthSecret' as const, message: 'Secret kube-system/bgp-auth-secret referenced by authSecretRef does not exist', authSecretRef: 'bgp-auth-secret' };
     const first = then(given([]), { type: 'SyncBlockedPeers', blocked: [blocked] });
