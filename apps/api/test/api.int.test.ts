@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiStatusError, BosunClient } from '@bosun/client';
@@ -102,6 +102,21 @@ describe('seed manifests', () => {
     const svc = await kc(['create', 'service', 'loadbalancer', 'kc-web', '-n', 'kc-demo', '--tcp=80:8080']);
     expect(svc.stdout, svc.stderr).toContain('service/kc-web created');
     expect(((await admin.get('svc', 'kc-web', 'kc-demo')) as any).spec.ports[0]).toMatchObject({ port: 80, targetPort: 8080, protocol: 'TCP' });
+  });
+
+  it('kubectl client-side apply, label and patch (strategic merge patches) of a core kind', async () => {
+    const v1 = join(f.dir, 'smp-v1.yaml');
+    const v2 = join(f.dir, 'smp-v2.yaml');
+    const base = (ports: string, labels: string) => `apiVersion: v1\nkind: Service\nmetadata: {name: smp, namespace: blue, labels: ${labels}}\nspec:\n  ports:\n${ports}`;
+    writeFileSync(v1, base('  - {name: http, port: 80, targetPort: 8080}\n  - {name: https, port: 443}\n', '{a: b}'));
+    writeFileSync(v2, base('  - {name: http, port: 80, targetPort: 9090}\n  - {name: dns, port: 53, protocol: UDP}\n', '{c: d}'));
+    expect((await kc(['apply', '-f', v1])).stdout).toContain('service/smp created');
+    const r = await kc(['apply', '-f', v2]);
+    expect(r.stdout, r.stderr).toContain('service/smp configured');
+    expect((await kc(['label', 'svc', '-n', 'blue', 'smp', 'e=f'])).stdout).toContain('labeled');
+    const o = (await admin.get('svc', 'smp', 'blue')) as any;
+    expect(o.metadata.labels).toEqual({ c: 'd', e: 'f' });
+    expect(o.spec.ports.map((p: any) => `${p.name}:${p.port}/${p.protocol}->${p.targetPort}`)).toEqual(['http:80/TCP->9090', 'dns:53/UDP->53']);
   });
 
   it('kubectl and bosun show the same columns', async () => {

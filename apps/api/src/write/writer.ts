@@ -12,6 +12,7 @@ import { renderObject } from '../objects/render';
 import { secretContentHash, type SecretStore, type SecretValues } from '../secrets/secret-store';
 import { assignClusterIPs, type ServiceIPAllocator } from '../service-ips';
 import { GroupCommitter } from './group-commit';
+import { strategicMergePatch } from './strategic-merge';
 import { conflictError, getPath, serverSideApply, updateManagedFields, type SsaResult } from './managed-fields';
 import { clone, deepEqual, jsonPatch, mergePatch } from './patch';
 
@@ -344,7 +345,8 @@ export class ResourceWriter {
       } else {
         if (!current || !old) throw notFound(info.group, info.plural, name, info.kind);
         this.checkTarget(info, version, namespace, name, {});
-        const patched = type === 'json' ? jsonPatch(old, patch) : mergePatch(old, patch);
+        // Strategic merge is a core-types feature (kube-apiserver answers 415 for CRDs; kubectl then sends merge patches).
+        const patched = type === 'json' ? jsonPatch(old, patch) : type === 'strategic' && info.group === '' ? strategicMergePatch(old, patch) : mergePatch(old, patch);
         if (!patched || typeof patched !== 'object' || Array.isArray(patched)) throw badRequest('the patch does not produce an object');
         desired = patched as Obj;
         const rv = metaOf(patch as Obj).resourceVersion;
