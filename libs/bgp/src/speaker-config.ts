@@ -121,7 +121,7 @@ export function parseSpeakerConfig(doc: unknown): SpeakerFileConfig {
     }
     if (seen.has(prefix)) throw new ConfigError(`${path}.prefix`, `${prefix} is listed twice`);
     seen.add(prefix);
-    const communities = o.communities === undefined ? undefined : list(o.communities, `${path}.communities`).map((c, j) => String(c));
+    const communities = o.communities === undefined ? undefined : list(o.communities, `${path}.communities`).map((c) => String(c));
     const largeCommunities = o.largeCommunities === undefined ? undefined : list(o.largeCommunities, `${path}.largeCommunities`).map((c) => String(c));
     try {
       communities?.forEach((c, j) => parseCommunity(c, `${path}.communities[${j}]`));

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BirdInstance, waitFor, type BirdOptions } from '@bosun/testing';
+import { BirdInstance, waitFor, type BirdOptions, Cleanup, createRootLinkedNamespace, type RootLinkedNamespace } from '@bosun/testing';
 import type { BgpSpeaker, PeerConfig } from '../src/index.js';
-import { Cleanup, peerLink, speakerWithLog, type PeerLink } from './topology.js';
+import { speakerWithLog } from './topology.js';
 
 // Failures against BIRD 2: peer restart, peer frozen (hold timer), our graceful restart.
 
 const cleanup = new Cleanup();
-let link: PeerLink;
+let link: RootLinkedNamespace;
 let bird: BirdInstance;
 let speaker: BgpSpeaker;
 let log: string[];
@@ -19,7 +19,7 @@ const routes = new Map([
 ]);
 
 beforeAll(async () => {
-  link = await peerLink('bgpbfail');
+  link = await createRootLinkedNamespace('bgpbfail');
   cleanup.add(() => link.ns.delete());
   ({ speaker, log } = speakerWithLog({ localASN: 65000, routerID: '10.0.0.1', listen: { address: '::', port: 0 } }));
   cleanup.add(() => speaker.stop());

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BirdInstance, netstatCounters, waitFor, type BirdOptions } from '@bosun/testing';
+import { BirdInstance, exec, netstatCounters, waitFor, type BirdOptions, Cleanup, createRootLinkedNamespace, type RootLinkedNamespace } from '@bosun/testing';
 import type { BgpSpeaker, PeerConfig } from '../src/index.js';
-import { Cleanup, peerLink, speakerWithLog, type PeerLink } from './topology.js';
+import { speakerWithLog } from './topology.js';
 
 // Our speaker (root namespace) against BIRD 2 (its own namespace): an eBGP session over IPv4 and
 // an iBGP session over IPv6, routes with communities / large communities / local preference.
 
 const cleanup = new Cleanup();
-let link: PeerLink;
+let link: RootLinkedNamespace;
 let bird: BirdInstance;
 let speaker: BgpSpeaker;
 let log: string[];
@@ -17,7 +17,7 @@ let peers: PeerConfig[];
 let birdOptions: BirdOptions;
 
 beforeAll(async () => {
-  link = await peerLink('bgpbird');
+  link = await createRootLinkedNamespace('bgpbird');
   cleanup.add(() => link.ns.delete());
   ({ speaker, log } = speakerWithLog({ localASN: 65000, routerID: '10.0.0.1', listen: { address: '::', port: 0 } }));
   cleanup.add(() => speaker.stop());
@@ -141,7 +141,7 @@ describe('BIRD 2 interop', () => {
     await waitFor(() => speaker.peerStatus('bird-v4')?.state === 'Established', { description: 'established with the right key', timeoutMs: 30_000 });
     await waitFor(async () => (await bird.routes({ table: 'master4', protocol: 'v4', prefix: '20.0.10.1/32' })).length === 1, { description: 'routes over the MD5 session' });
     // Our side signs and checks too: the established socket carries the key (ss shows md5keys).
-    const ss = (await (await import('@bosun/testing')).exec('ss', ['-tni', 'dst', a.ipv4[1]])).stdout;
+    const ss = (await exec('ss', ['-tni', 'dst', a.ipv4[1]])).stdout;
     expect(ss).toMatch(/md5/);
   });
 });

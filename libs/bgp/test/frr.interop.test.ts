@@ -1,18 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FrrInstance, waitFor } from '@bosun/testing';
+import { FrrInstance, waitFor, Cleanup, createRootLinkedNamespace, type RootLinkedNamespace } from '@bosun/testing';
 import type { BgpSpeaker } from '../src/index.js';
-import { Cleanup, peerLink, speakerWithLog, type PeerLink } from './topology.js';
+import { speakerWithLog } from './topology.js';
 
 // FRR 8.4 bgpd (standalone, no zebra) as a third real peer: session, attributes, withdrawal, MD5.
 
 const cleanup = new Cleanup();
-let link: PeerLink;
+let link: RootLinkedNamespace;
 let frr: FrrInstance;
 let speaker: BgpSpeaker;
 let log: string[];
 
 beforeAll(async () => {
-  link = await peerLink('bgpfrr');
+  link = await createRootLinkedNamespace('bgpfrr');
   cleanup.add(() => link.ns.delete());
   const a = link.addrs;
   frr = await FrrInstance.start({

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GobgpInstance, netstatCounters, waitFor, type GobgpOptions, type PeerRoute } from '@bosun/testing';
+import { GobgpInstance, netstatCounters, waitFor, type GobgpOptions, type PeerRoute, Cleanup, createRootLinkedNamespace, type RootLinkedNamespace } from '@bosun/testing';
 import type { BgpSpeaker, PeerConfig } from '../src/index.js';
-import { Cleanup, peerLink, speakerWithLog, type PeerLink } from './topology.js';
+import { speakerWithLog } from './topology.js';
 
 // Our speaker (active only: no listener) against gobgpd 3.10: eBGP over IPv4, iBGP over IPv6.
 
 const cleanup = new Cleanup();
-let link: PeerLink;
+let link: RootLinkedNamespace;
 let gobgp: GobgpInstance;
 let speaker: BgpSpeaker;
 let log: string[];
@@ -16,7 +16,7 @@ let peers: PeerConfig[];
 const timers = { holdTimeSeconds: 9, keepAliveTimeSeconds: 3, connectRetryTimeSeconds: 1 };
 
 beforeAll(async () => {
-  link = await peerLink('bgpgob');
+  link = await createRootLinkedNamespace('bgpgob');
   cleanup.add(() => link.ns.delete());
   const a = link.addrs;
   gobgpOptions = {

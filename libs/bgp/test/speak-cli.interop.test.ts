@@ -2,15 +2,15 @@ import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BirdInstance, spawnManaged, waitFor, type ManagedProcess } from '@bosun/testing';
-import { Cleanup, peerLink, type PeerLink } from './topology.js';
+import { BirdInstance, spawnManaged, waitFor, type ManagedProcess, Cleanup, createRootLinkedNamespace, type RootLinkedNamespace } from '@bosun/testing';
+
 
 // `bosun bgp speak --config speaker.yaml` (the built CLI) against BIRD: logs, SIGHUP reload, a
 // bad file leaves the running configuration alone, SIGTERM sends Cease.
 
 const cli = resolve(__dirname, '../../../apps/cli/bin/bosun.js');
 const cleanup = new Cleanup();
-let link: PeerLink;
+let link: RootLinkedNamespace;
 let bird: BirdInstance;
 let dir: string;
 let speak: ManagedProcess;
@@ -35,7 +35,7 @@ ${prefixes}
 `;
 
 beforeAll(async () => {
-  link = await peerLink('bgpcli');
+  link = await createRootLinkedNamespace('bgpcli');
   cleanup.add(() => link.ns.delete());
   dir = mkdtempSync(join(tmpdir(), 'bosun-speak-'));
   cleanup.add(() => rmSync(dir, { recursive: true, force: true }));

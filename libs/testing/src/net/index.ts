@@ -4,4 +4,5 @@ export * from './wait.js';
 export * from './process.js';
 export * from './netns.js';
 export * from './addresses.js';
+export * from './topology.js';
 export * from './peers/index.js';
