@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import * as resources from '@bosun/resources';
-import { KINDS, apiVersionOf, type KindInfo } from '@bosun/resources';
+import { KINDS, apiVersionOf, openApiSchema, type KindInfo } from '@bosun/resources';
 
 const READ = ['get', 'list', 'watch'];
 const ALL = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
@@ -63,17 +62,14 @@ export const apiResourceList = (group: string, version: string): Record<string, 
 };
 
 // ---------------------------------------------------------------------------------------------
-// OpenAPI. Schemas come from the resources library when it provides them; otherwise each kind is
-// an object that preserves unknown fields (validation happens in admission either way).
-
-type SchemaFn = (info: KindInfo, version: string) => Record<string, unknown> | undefined;
-const lib = resources as unknown as { openApiSchema?: SchemaFn; openapiSchema?: SchemaFn };
+// OpenAPI. Schemas come from the resources library (the CRDs' and Kubernetes' schemas); a kind it
+// has none for is an object that preserves unknown fields (admission validates either way).
 
 const defName = (info: KindInfo, version: string): string =>
   `${info.group ? info.group.split('.').reverse().join('.') : 'io.k8s.api.core'}.${version}.${info.kind}`;
 
 const schemaOf = (info: KindInfo, version: string): Record<string, unknown> => {
-  const fromLib = (lib.openApiSchema ?? lib.openapiSchema)?.(info, version);
+  const fromLib = openApiSchema(info, version);
   const gvk = [{ group: info.group, version, kind: info.kind }];
   if (fromLib) return { ...fromLib, 'x-kubernetes-group-version-kind': gvk };
   return {

@@ -161,6 +161,7 @@ export class ResourceWriter {
       operation: current ? 'update' : 'create',
       ...(current ? { old: current.body } : {}),
       ...(ctx.fieldValidation ? { fieldValidation: ctx.fieldValidation } : {}),
+      clusterIPFamilies: this.clusterIPs.families(),
     });
     if (!admitted.ok) throw invalid(info.group, info.kind, name, admitted.causes);
     const body = clone(admitted.object);
