@@ -43,6 +43,7 @@ export class BgpSpeakerService implements OnApplicationBootstrap, OnApplicationS
       nodeConfigs: deps.nodeConfigs,
       log,
       statusIntervalMs: deps.config.statusIntervalMs,
+      minRunIntervalMs: deps.config.minRunIntervalMs,
     });
     this.health.addReadinessCheck('bgp-reconcile', () => {
       if (this.reconciler.current === undefined) return false;

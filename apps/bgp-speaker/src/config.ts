@@ -14,6 +14,8 @@ export interface SpeakerConfig {
   readonly secretsNamespace: string;
   /** Minimum time between two status reports. */
   readonly statusIntervalMs: number;
+  /** Minimum time between two reconcile runs (changes in between are batched). */
+  readonly minRunIntervalMs: number;
 }
 
 export const DEFAULT_HTTP_LISTEN = '127.0.0.1:9103';
@@ -23,14 +25,18 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): SpeakerConfig 
   if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(node) || node.length > 253) {
     throw new Error(`BOSUN_NODE_NAME: "${node}" is not a valid node name (lowercase RFC 1123 subdomain)`);
   }
-  const interval = Number(env['BOSUN_BGP_STATUS_INTERVAL_MS'] ?? 1000);
-  if (!Number.isFinite(interval) || interval < 0) throw new Error(`BOSUN_BGP_STATUS_INTERVAL_MS: not a number of milliseconds: ${env['BOSUN_BGP_STATUS_INTERVAL_MS']}`);
+  const ms = (name: string, dflt: number): number => {
+    const v = Number(env[name] ?? dflt);
+    if (!Number.isFinite(v) || v < 0) throw new Error(`${name}: not a number of milliseconds: ${env[name]}`);
+    return v;
+  };
   return {
     node,
     databaseUrl: env['DATABASE_URL'] || 'postgresql://postgres@127.0.0.1:5432/test',
     eventStoreSchema: env['BOSUN_EVENTSTORE_SCHEMA'] || 'eventstore',
     httpListen: env['BOSUN_HTTP_LISTEN'] || DEFAULT_HTTP_LISTEN,
     secretsNamespace: env['BOSUN_BGP_SECRETS_NAMESPACE'] || DEFAULT_SECRETS_NAMESPACE,
-    statusIntervalMs: interval,
+    statusIntervalMs: ms('BOSUN_BGP_STATUS_INTERVAL_MS', 1000),
+    minRunIntervalMs: ms('BOSUN_BGP_MIN_RUN_INTERVAL_MS', 25),
   };
 };

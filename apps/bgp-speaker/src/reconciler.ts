@@ -37,6 +37,12 @@ export interface ReconcilerOptions {
   readonly log: Logger;
   /** Minimum time between two status reports (they are also deduplicated). Default 1 s. */
   readonly statusIntervalMs?: number;
+  /**
+   * Minimum time from the end of one run to the start of the next (Cilium rate-limits its
+   * service signal the same way): under a stream of changes, runs batch them instead of
+   * recomputing the node for each. Default 25 ms.
+   */
+  readonly minRunIntervalMs?: number;
 }
 
 const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000];
@@ -62,6 +68,7 @@ export class BgpReconciler {
   private started = false;
   private stopped = false;
   private runs = 0;
+  private lastRunEnd = 0;
   private readonly idleWaiters: Array<() => void> = [];
 
   constructor(private readonly o: ReconcilerOptions) {}
@@ -132,6 +139,9 @@ export class BgpReconciler {
   private async loop(): Promise<void> {
     try {
       while (this.dirty && !this.stopped) {
+        const gap = this.lastRunEnd + (this.o.minRunIntervalMs ?? 25) - Date.now();
+        if (gap > 0) await new Promise((r) => setTimeout(r, gap));
+        if (this.stopped) break;
         this.dirty = false;
         try {
           await this.reconcile();
@@ -145,6 +155,7 @@ export class BgpReconciler {
           return;
         } finally {
           this.runs++;
+          this.lastRunEnd = Date.now();
         }
       }
     } finally {

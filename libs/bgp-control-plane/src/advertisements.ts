@@ -150,10 +150,39 @@ export const serviceLabels = (svc: KubeObject): Record<string, string> => ({
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x !== '') : []);
 
 /**
+ * Memo per Service object: informers hand out the same object until the Service changes, and a
+ * reconcile run recomputes every Service. Keyed by what else the answer depends on (the entry's
+ * content, the AFI, whether the node has a local endpoint), so memoisation is invisible.
+ */
+const serviceMemo = new WeakMap<KubeObject, Map<string, AdvertisedPrefix[]>>();
+const entryKeys = new WeakMap<AdvertEntry, string>();
+const entryKey = (e: AdvertEntry): string => {
+  let k = entryKeys.get(e);
+  if (k === undefined) {
+    k = JSON.stringify([e.type, e.selector ?? null, [...e.serviceAddresses].sort(), e.aggregationLengthIPv4 ?? null, e.aggregationLengthIPv6 ?? null]);
+    entryKeys.set(e, k);
+  }
+  return k;
+};
+
+/**
  * The prefixes of one Service for one Service advertisement entry and one AFI (Cilium's
  * service reconciler rules: LB class, eTP/iTP=Local, /32 or /128 or the aggregation length).
  */
 export const servicePrefixes = (svc: KubeObject, entry: AdvertEntry, afi: Afi, localServices: ReadonlySet<string>): AdvertisedPrefix[] => {
+  if (entry.type !== 'Service' || !entry.selector) return [];
+  const local = localServices.has(`${svc.metadata?.namespace ?? ''}/${nameOf(svc)}`);
+  const key = `${entryKey(entry)}|${afi}|${local}`;
+  let memo = serviceMemo.get(svc);
+  const hit = memo?.get(key);
+  if (hit) return hit;
+  const out = servicePrefixesUncached(svc, entry, afi, localServices);
+  if (!memo) serviceMemo.set(svc, (memo = new Map()));
+  memo.set(key, out);
+  return out;
+};
+
+const servicePrefixesUncached = (svc: KubeObject, entry: AdvertEntry, afi: Afi, localServices: ReadonlySet<string>): AdvertisedPrefix[] => {
   if (entry.type !== 'Service' || !entry.selector) return [];
   if (!selectorMatches(entry.selector, serviceLabels(svc))) return [];
   const spec = isRecord(svc.spec) ? svc.spec : {};

@@ -10,9 +10,25 @@ export interface ParsedAddress {
   readonly text: string;
 }
 
+/**
+ * Memo of parsed addresses: a node's reconcile parses the same few thousand addresses on every
+ * run. Results are immutable; the memo is dropped when it grows past its bound.
+ */
+const addressMemo = new Map<string, ParsedAddress | null>();
+const MEMO_LIMIT = 200_000;
+
 /** Parses an IPv4 or IPv6 address (an IPv4-mapped IPv6 address counts as IPv4); undefined if invalid. */
 export const parseAddress = (raw: unknown): ParsedAddress | undefined => {
   if (typeof raw !== 'string') return undefined;
+  const hit = addressMemo.get(raw);
+  if (hit !== undefined) return hit ?? undefined;
+  const parsed = parseAddressUncached(raw);
+  if (addressMemo.size >= MEMO_LIMIT) addressMemo.clear();
+  addressMemo.set(raw, parsed ?? null);
+  return parsed;
+};
+
+const parseAddressUncached = (raw: string): ParsedAddress | undefined => {
   const s = raw.trim().replace(/%.*$/, ''); // zone ids (`fe80::1%eth0`) are not part of the address
   if (!ipaddr.isValid(s)) return undefined;
   // ipaddr.isValid accepts legacy forms like "10.1"; insist on four-part decimal for IPv4.
@@ -27,6 +43,7 @@ export const bitLength = (afi: Afi): number => (afi === 'ipv4' ? 32 : 128);
 
 /** `addr/len` with the host bits cleared, in canonical text. */
 export const prefixOf = (addr: ParsedAddress, length: number): string => {
+  if (length === bitLength(addr.afi)) return `${addr.text}/${length}`; // a host route: nothing to mask
   const bytes = [...addr.bytes];
   for (let i = 0; i < bytes.length; i++) {
     const bitsHere = Math.max(0, Math.min(8, length - i * 8));
@@ -57,8 +74,20 @@ export const parsePrefix = (raw: unknown): ParsedPrefix | undefined => {
   return { afi: addr.afi, length, text: prefixOf(addr, length) };
 };
 
+const sortKeyMemo = new Map<string, string>();
+
 /** A sort key for a canonical prefix: IPv4 before IPv6, then address bytes, then length. */
 export const prefixSortKey = (prefix: string): string => {
+  let key = sortKeyMemo.get(prefix);
+  if (key === undefined) {
+    key = prefixSortKeyUncached(prefix);
+    if (sortKeyMemo.size >= MEMO_LIMIT) sortKeyMemo.clear();
+    sortKeyMemo.set(prefix, key);
+  }
+  return key;
+};
+
+const prefixSortKeyUncached = (prefix: string): string => {
   const p = parsePrefix(prefix);
   if (!p) return `z${prefix}`;
   const bytes = parseAddress(p.text.slice(0, p.text.indexOf('/')))!.bytes;
