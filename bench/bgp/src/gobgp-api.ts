@@ -15,6 +15,10 @@ interface AnyMsg {
   value: Uint8Array;
 }
 
+export interface PreparedPaths {
+  readonly messages: readonly object[];
+}
+
 export class GobgpApi {
   private readonly client: grpc.Client & { AddPathStream(cb: (err: grpc.ServiceError | null) => void): grpc.ClientWritableStream<unknown> };
   private readonly root: protobuf.Root;
@@ -33,6 +37,11 @@ export class GobgpApi {
 
   /** Host routes with ORIGIN IGP, an empty AS_PATH (gobgpd prepends its AS toward eBGP) and the next hop. */
   async addHostRoutes(addresses: readonly string[], nextHop: string, withdraw = false): Promise<void> {
+    await this.send(this.prepare(addresses, nextHop, withdraw));
+  }
+
+  /** Builds the AddPathStream messages (protobuf encoding done here, outside any timing). */
+  prepare(addresses: readonly string[], nextHop: string, withdraw = false): PreparedPaths {
     const origin = this.any('OriginAttribute', { origin: 0 });
     const asPath = this.any('AsPathAttribute', { segments: [] });
     const paths = addresses.map((a) => {
@@ -42,9 +51,16 @@ export class GobgpApi {
       const pattrs = v6 ? [origin, asPath, this.any('MpReachNLRIAttribute', { family, next_hops: [nextHop], nlris: [nlri] })] : [origin, asPath, this.any('NextHopAttribute', { next_hop: nextHop })];
       return { nlri, pattrs, family, is_withdraw: withdraw };
     });
+    const messages: object[] = [];
+    for (let i = 0; i < paths.length; i += 1000) messages.push({ table_type: 0, vrf_id: '', paths: paths.slice(i, i + 1000) });
+    return { messages };
+  }
+
+  /** Streams prepared paths to gobgpd; resolves when it has taken them all. */
+  async send(prepared: PreparedPaths): Promise<void> {
     await new Promise<void>((resolvePromise, reject) => {
       const stream = this.client.AddPathStream((err) => (err ? reject(err) : resolvePromise()));
-      for (let i = 0; i < paths.length; i += 1000) stream.write({ table_type: 0, vrf_id: '', paths: paths.slice(i, i + 1000) });
+      for (const m of prepared.messages) stream.write(m);
       stream.end();
     });
   }
