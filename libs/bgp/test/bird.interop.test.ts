@@ -109,6 +109,20 @@ describe('BIRD 2 interop', () => {
     speaker.setPeers(peers);
   });
 
+  it('a burst of setRoutes calls is coalesced into one diff and few UPDATEs', async () => {
+    const sentBefore = speaker.peerStatus('bird-v4')!.messages.sent.update;
+    const burst = new Map(v4Routes);
+    for (let i = 0; i < 50; i++) {
+      burst.set(`20.0.11.${i}/32`, { communities: ['65000:111'] });
+      speaker.setRoutes('bird-v4', 'ipv4-unicast', new Map(burst));
+    }
+    await waitFor(async () => (await bird.routes({ table: 'master4', protocol: 'v4' })).length === 52, { description: '50 burst routes at BIRD' });
+    // 50 calls in one tick: one UPDATE carries all 50 prefixes (same attributes).
+    expect(speaker.peerStatus('bird-v4')!.messages.sent.update - sentBefore).toBe(1);
+    speaker.setRoutes('bird-v4', 'ipv4-unicast', v4Routes);
+    await waitFor(async () => (await bird.routes({ table: 'master4', protocol: 'v4' })).length === 2, { description: 'burst routes withdrawn' });
+  });
+
   it('withdrawals remove routes; unchanged ones stay', async () => {
     speaker.setRoutes('bird-v4', 'ipv4-unicast', new Map([['20.0.10.1/32', v4Routes.get('20.0.10.1/32')!]]));
     speaker.setRoutes('bird-v4', 'ipv6-unicast', new Map());
