@@ -3,7 +3,7 @@ import { DataSource, type QueryRunner } from 'typeorm';
 import type { Pool } from 'pg';
 import { catalogue as defaultCatalogue, type EventCatalogue, type EventEnvelope, type NewEvent } from '@bosun/contracts';
 import { SpanKind, currentTraceContext, withSpan } from '@bosun/telemetry';
-import { eventStoreMigrations, quoteIdent, validateSchemaName, WRONG_EXPECTED_VERSION_SQLSTATE } from './schema';
+import { eventStoreMigrations, notifyChannel, quoteIdent, validateSchemaName, WRONG_EXPECTED_VERSION_SQLSTATE } from './schema';
 import { EVENT_COLUMNS, checkpointOfRow, compareCheckpoints, toEnvelope, type EventRow } from './rows';
 import { Notifier } from './notifier';
 import { PgSubscription } from './subscription';
@@ -51,6 +51,8 @@ export const DEFAULT_SCHEMA = 'eventstore';
 
 /** Internal: a transaction of this store (the owner commits it). */
 class PgTransaction implements Transaction {
+  /** Set by append: the owner announces the events after commit. */
+  appended = false;
   constructor(readonly runner: QueryRunner) {}
   async query<R = any>(sql: string, params?: unknown[]): Promise<R[]> {
     const r = await this.runner.query(sql, params as any[], true);
@@ -169,7 +171,8 @@ export class PostgresEventStore implements EventStore {
       migrationsTransactionMode: 'each',
       synchronize: false,
       logging: false,
-      extra: { idle_in_transaction_session_timeout: opts.idleInTransactionTimeoutMs ?? 60_000 },
+      // bosun.skip_notify: appends are announced after commit (see announce()), not by the trigger.
+      extra: { idle_in_transaction_session_timeout: opts.idleInTransactionTimeoutMs ?? 60_000, options: '-c bosun.skip_notify=on' },
     });
     await dataSource.initialize();
     const store = new PostgresEventStore(dataSource, schema, opts.catalogue ?? defaultCatalogue, url, opts.pollIntervalMs ?? 500);
@@ -217,10 +220,14 @@ export class PostgresEventStore implements EventStore {
     try {
       await runner.startTransaction();
       began = true;
-      const result = await fn(new PgTransaction(runner));
+      const tx = new PgTransaction(runner);
+      const result = await fn(tx);
       await runner.commitTransaction();
       began = false;
-      this.pokeAll();
+      if (tx.appended) {
+        this.pokeAll();
+        this.announce();
+      }
       return result;
     } catch (err) {
       if (began) await runner.rollbackTransaction().catch(() => undefined);
@@ -316,8 +323,12 @@ export class PostgresEventStore implements EventStore {
         });
         const last = envelopes[envelopes.length - 1]!;
         span.setAttribute('bosun.stream.version', last.streamVersion);
-        // Our own subscriptions need not wait for the NOTIFY round trip.
-        if (!opts.tx) this.pokeAll();
+        if (opts.tx instanceof PgTransaction) opts.tx.appended = true;
+        else if (!opts.tx) {
+          // Our own readers need not wait for the NOTIFY round trip; other processes get one.
+          this.pokeAll();
+          this.announce();
+        }
         return { streamId, nextExpectedVersion: last.streamVersion, events: envelopes, lastPosition: last.position };
       },
     );
@@ -470,6 +481,30 @@ ORDER BY page.tx_order, page.global_position`;
   pokeAll(): void {
     for (const s of this.subscriptions) s.poke();
     for (const l of this.wakeListeners) l();
+  }
+
+  private notifying = false;
+  private notifyAgain = false;
+
+  /**
+   * Tells every process's readers that events were committed: a NOTIFY in its own tiny
+   * statement (no WAL flush, so commits are not serialised behind the notify lock), coalesced
+   * to at most one in flight.
+   */
+  private announce(): void {
+    if (this.closed) return;
+    if (this.notifying) {
+      this.notifyAgain = true;
+      return;
+    }
+    this.notifying = true;
+    void (async () => {
+      do {
+        this.notifyAgain = false;
+        await this.query(`SELECT pg_notify($1, '')`, [notifyChannel(this.schema)], `bosun_notify_${this.schema}`).catch(() => undefined);
+      } while (this.notifyAgain && !this.closed);
+      this.notifying = false;
+    })();
   }
 
   /**

@@ -259,6 +259,27 @@ $fn$;
 `;
 };
 
+/**
+ * v3: the NOTIFY trigger stays quiet for the store's own connections (they set
+ * `bosun.skip_notify=on` and announce appends after commit, out of band). A NOTIFY inside the
+ * appending transaction holds Postgres' global notify lock through the commit's WAL flush, which
+ * serialises every appending commit (no group commit): 2-4x fewer appends per second.
+ */
+const v3 = (schema: string): string => {
+  const s = quoteIdent(schema);
+  const channel = notifyChannel(schema).replace(/'/g, "''");
+  return `
+CREATE OR REPLACE FUNCTION ${s}.notify_events() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF coalesce(current_setting('bosun.skip_notify', true), '') <> 'on' THEN
+    PERFORM pg_notify('${channel}', '');
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+`;
+};
+
 /** TypeORM migrations for one schema (the schema name is part of every statement). */
 export const eventStoreMigrations = (schema: string): Array<new () => MigrationInterface> => {
   class EventStoreInitial1764115200000 implements MigrationInterface {
@@ -279,5 +300,14 @@ export const eventStoreMigrations = (schema: string): Array<new () => MigrationI
       throw new Error('EventStoreAppendJson: no way down (drop the schema instead)');
     }
   }
-  return [EventStoreInitial1764115200000, EventStoreAppendJson1764201600000];
+  class EventStoreOutOfBandNotify1764288000000 implements MigrationInterface {
+    readonly name = 'EventStoreOutOfBandNotify1764288000000';
+    async up(qr: QueryRunner): Promise<void> {
+      await qr.query(v3(schema));
+    }
+    async down(): Promise<void> {
+      throw new Error('EventStoreOutOfBandNotify: no way down (drop the schema instead)');
+    }
+  }
+  return [EventStoreInitial1764115200000, EventStoreAppendJson1764201600000, EventStoreOutOfBandNotify1764288000000];
 };
