@@ -123,6 +123,14 @@ describe('BIRD 2 interop', () => {
     await waitFor(async () => (await bird.routes({ table: 'master4', protocol: 'v4' })).length === 2, { description: 'burst routes withdrawn' });
   });
 
+  it('answers ROUTE-REFRESH (RFC 2918) by sending the family again', async () => {
+    const before = speaker.peerStatus('bird-v4')!.messages;
+    await bird.birdc('reload', 'in', 'v4');
+    await waitFor(() => speaker.peerStatus('bird-v4')!.messages.received.routeRefresh > before.received.routeRefresh, { description: 'ROUTE-REFRESH received' });
+    await waitFor(() => speaker.peerStatus('bird-v4')!.messages.sent.update > before.sent.update, { description: 'routes sent again' });
+    expect(await bird.routes({ table: 'master4', protocol: 'v4' })).toHaveLength(2);
+  });
+
   it('withdrawals remove routes; unchanged ones stay', async () => {
     speaker.setRoutes('bird-v4', 'ipv4-unicast', new Map([['20.0.10.1/32', v4Routes.get('20.0.10.1/32')!]]));
     speaker.setRoutes('bird-v4', 'ipv6-unicast', new Map());
