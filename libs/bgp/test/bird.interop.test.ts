@@ -123,6 +123,20 @@ describe('BIRD 2 interop', () => {
     await waitFor(async () => (await bird.routes({ table: 'master4', protocol: 'v4' })).length === 2, { description: 'burst routes withdrawn' });
   });
 
+  it('eBGP packets leave with TTL 1 (ebgpMultihop default), set on the socket before connect', async () => {
+    const a = link.addrs;
+    const dump = link.ns.spawn('tcpdump', ['-i', 'eth0', '-c', '1', '-nv', 'tcp', 'and', 'src', 'host', a.ipv4[0], 'and', 'port', String(179)]);
+    try {
+      await waitFor(() => /listening on/.test(dump.output()), { description: 'tcpdump ready' });
+      speaker.setRoutes('bird-v4', 'ipv4-unicast', new Map([...v4Routes, ['20.0.12.1/32', {}]]));
+      expect(await dump.exited).toBe(0);
+      expect(dump.output()).toMatch(/\bttl 1\b/);
+    } finally {
+      await dump.stop();
+      speaker.setRoutes('bird-v4', 'ipv4-unicast', v4Routes);
+    }
+  });
+
   it('answers ROUTE-REFRESH (RFC 2918) by sending the family again', async () => {
     const before = speaker.peerStatus('bird-v4')!.messages;
     await bird.birdc('reload', 'in', 'v4');
