@@ -82,6 +82,8 @@ export interface WatchOptions extends ListOptions {
   readonly allowWatchBookmarks?: boolean;
   readonly sendInitialEvents?: boolean;
   readonly timeoutSeconds?: number;
+  /** `table`: events carry `meta.k8s.io/v1 Table` objects (the server's printer columns). */
+  readonly as?: 'table';
 }
 
 export interface WatchEvent<T = KubeObject> {
@@ -292,6 +294,7 @@ export class BosunClient {
       try {
         res = await this.open('GET', path, {
           signal: ac.signal,
+          ...(opts.as === 'table' ? { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' } : {}),
           query: {
             watch: 'true',
             resourceVersion: opts.resourceVersion,

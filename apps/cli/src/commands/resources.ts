@@ -2,7 +2,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import type { Command } from 'commander';
 import { parseAllDocuments } from 'yaml';
-import { ApiStatusError, BosunClient, kindOf, type KubeObject } from '@bosun/client';
+import { ApiStatusError, BosunClient, kindOf, type KubeObject, type Table } from '@bosun/client';
 import { resolveKindName } from '@bosun/resources';
 import { ageOf, formatColumns, formatTable, forOutput, toYaml } from '../print';
 import { findGetView } from '../get-views';
@@ -209,8 +209,9 @@ export const register = (program: Command): void => {
     .option('--field-selector <selector>', 'field selector (metadata.name, metadata.namespace)')
     .option('-o, --output <format>', 'wide|yaml|json|name')
     .option('--no-headers', 'omit the header row')
+    .option('-w, --watch', 'after listing, watch for changes')
     .option('--show-managed-fields', 'keep metadata.managedFields in yaml/json output')
-    .action(async (kind: string, names: string[], opts: { namespace: string; allNamespaces?: boolean; selector?: string; fieldSelector?: string; output?: string; headers: boolean; showManagedFields?: boolean }, cmd: Command) => {
+    .action(async (kind: string, names: string[], opts: { namespace: string; allNamespaces?: boolean; selector?: string; fieldSelector?: string; output?: string; headers: boolean; showManagedFields?: boolean; watch?: boolean }, cmd: Command) => {
       const client = clientFrom(cmd);
       try {
         const view = findGetView(kind);
@@ -230,11 +231,32 @@ export const register = (program: Command): void => {
           ? await Promise.all(names.map((n) => client.table(info, { name: n, ...(ns ? { namespace: ns } : {}) })))
           : [await client.table(info, { ...(ns ? { namespace: ns } : {}), ...(opts.selector ? { labelSelector: opts.selector } : {}), ...(opts.fieldSelector ? { fieldSelector: opts.fieldSelector } : {}) })];
         const t = { ...tables[0]!, rows: tables.flatMap((x) => x.rows) };
-        if (t.rows.length === 0) {
-          process.stderr.write(ns ? `No resources found in ${ns} namespace.\n` : 'No resources found\n');
-          return;
-        }
-        process.stdout.write(formatTable(t, { wide: output === 'wide', withNamespace: Boolean(info.namespaced && opts.allNamespaces), noHeaders: !opts.headers }));
+        const withNamespace = Boolean(info.namespaced && opts.allNamespaces);
+        if (t.rows.length === 0) process.stderr.write(ns ? `No resources found in ${ns} namespace.\n` : 'No resources found\n');
+        else process.stdout.write(formatTable(t, { wide: output === 'wide', withNamespace, noHeaders: !opts.headers }));
+        if (!opts.watch) return;
+        // Rows of later changes, aligned to the first table's columns (as kubectl get -w).
+        const columns = t.columnDefinitions;
+        let headerShown = t.rows.length > 0 || !opts.headers;
+        const handle = client.watch(
+          info,
+          {
+            ...(ns ? { namespace: ns } : {}),
+            ...(opts.selector ? { labelSelector: opts.selector } : {}),
+            ...(opts.fieldSelector ? { fieldSelector: opts.fieldSelector } : {}),
+            resourceVersion: t.metadata.resourceVersion ?? '0',
+            as: 'table',
+          },
+          (e) => {
+            if (e.type === 'BOOKMARK' || e.type === 'ERROR') return;
+            const ev = e.object as unknown as Table;
+            if (names.length && !ev.rows.some((r) => names.includes(String(r.object?.metadata?.name)))) return;
+            const out = formatTable({ ...ev, columnDefinitions: columns }, { wide: output === 'wide', withNamespace, noHeaders: headerShown });
+            headerShown = true;
+            process.stdout.write(out);
+          },
+        );
+        await handle.done;
       } catch (e) {
         reportError(e);
       } finally {
