@@ -31,7 +31,7 @@ export const configFromEnv = (env: NodeJS.ProcessEnv = process.env): ApiConfig =
     serviceCidrs: (env.BOSUN_SERVICE_CIDRS ?? '10.96.0.0/16,fd00:10:96::/112').split(',').map((s) => s.trim()).filter(Boolean),
     ...(env.BOSUN_TOKENS_FILE ? { tokensFile: env.BOSUN_TOKENS_FILE } : {}),
     ...(anon === 'viewer' || anon === 'admin' ? { anonymous: anon } : {}),
-    watchWindow: Number(env.BOSUN_API_WATCH_WINDOW ?? 100_000),
+    watchWindow: Number(env.BOSUN_API_WATCH_WINDOW ?? 50_000),
     ...(env.BOSUN_SECRET_KEY_FILE ? { secretKeyFile: env.BOSUN_SECRET_KEY_FILE } : {}),
     ...(env.BOSUN_SECRET_KEY ? { secretKey: env.BOSUN_SECRET_KEY } : {}),
     ...(env.BOSUN_API_TLS_CERT_FILE ? { tlsCertFile: env.BOSUN_API_TLS_CERT_FILE } : {}),
