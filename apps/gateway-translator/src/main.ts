@@ -1,0 +1,2 @@
+// Gateway API translator.
+export {};
