@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiStatusError, type KubeObject } from '@bosun/client';
 import { createEventStore } from '@bosun/event-store';
-import { startTalkSuite, waitFor, type TalkSuite } from '@bosun/testing';
-import { PASSWORD, applyAll, retry504, applyTalkBgpSetup, birdSession, lbService } from './helpers';
+import { startTalkSuite, waitFor, type TalkSuite, TALK_PASSWORD, applyAll, applyTalkBgpSetup, birdSession, loadBalancerService, retry504 } from '@bosun/testing';
 
 /**
  * 1k Services labelled bgp=blue created at 200/s, then half of them deleted at 200/s: at the end
@@ -38,7 +37,7 @@ const paced = async (n: number, rate: number, fn: (i: number) => Promise<unknown
 describe('bgp-speaker under a burst of 1k Services', () => {
   let suite: TalkSuite;
   beforeAll(async () => {
-    suite = await startTalkSuite({ area: 'bgpburst', prefix: 'bgpburst', password: PASSWORD });
+    suite = await startTalkSuite({ area: 'bgpburst', prefix: 'bgpburst', password: TALK_PASSWORD });
     await applyTalkBgpSetup(suite);
     await applyAll(suite, [bulkPool as KubeObject & { apiVersion: string; kind: string }]);
     await suite.startAgent('node-1');
@@ -52,7 +51,7 @@ describe('bgp-speaker under a burst of 1k Services', () => {
   it('1k Services created and 500 deleted at 200/s → exactly the expected table, no session reset', async () => {
     const sessionsBefore = await Promise.all(['node-1', 'node-2'].map(async (n) => (await birdSession(suite, n)).info));
     const name = (i: number): string => `bulk-${String(i).padStart(4, '0')}`;
-    await paced(COUNT, RATE, (i) => retry504(() => suite.client.apply(lbService(name(i), { bgp: 'blue', bulk: 'yes' }, 'tenant-blue'), { fieldManager: 'burst' })));
+    await paced(COUNT, RATE, (i) => retry504(() => suite.client.apply(loadBalancerService(name(i), { bgp: 'blue', bulk: 'yes' }, 'tenant-blue'), { fieldManager: 'burst' })));
     await paced(COUNT / 2, RATE, (i) => retry504(() => suite.client.delete('services', name(i * 2), 'tenant-blue').catch((e: unknown) => { if (e instanceof ApiStatusError && e.code === 404) return undefined; throw e; })));
 
     // Expected: every remaining Service's LB IP and ClusterIP, once ipam has allocated them all.

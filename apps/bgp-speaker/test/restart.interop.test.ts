@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEventStore } from '@bosun/event-store';
-import { startTalkSuite, waitFor, type TalkSuite } from '@bosun/testing';
-import { PASSWORD, applyAll, retry504, applyTalkBgpSetup, birdLogConfig, birdSession, enableRouteDebug, lbService, readLog, waitForLbIp } from './helpers';
+import { startTalkSuite, waitFor, type TalkSuite, TALK_PASSWORD, applyAll, applyTalkBgpSetup, birdRouteLogConfig, birdSession, enableBirdRouteDebug, loadBalancerService, readFileOrEmpty, waitForLbIp } from '@bosun/testing';
 
 /**
  * Graceful restart of the speaker (the seed's PeerConfig: GR on, restart time 15 s): killed
@@ -16,10 +15,10 @@ describe('bgp-speaker restart (SIGKILL) with graceful restart', () => {
   let dir: string;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'bosun-bgpgr-'));
-    suite = await startTalkSuite({ area: 'bgpgr', prefix: 'bgpgr', password: PASSWORD, birdExtraConfig: birdLogConfig(join(dir, 'bird-routes.log')) });
-    await enableRouteDebug(suite);
+    suite = await startTalkSuite({ area: 'bgpgr', prefix: 'bgpgr', password: TALK_PASSWORD, birdExtraConfig: birdRouteLogConfig(join(dir, 'bird-routes.log')) });
+    await enableBirdRouteDebug(suite);
     await applyTalkBgpSetup(suite);
-    await applyAll(suite, [lbService('cilium-gateway-gateway-blue', { color: 'blue', bgp: 'blue' })]);
+    await applyAll(suite, [loadBalancerService('cilium-gateway-gateway-blue', { color: 'blue', bgp: 'blue' })]);
     expect(await waitForLbIp(suite, 'tenant-blue', 'cilium-gateway-gateway-blue')).toBe('20.0.10.1');
     await suite.startAgent('node-1');
     await suite.startAgent('node-2');
@@ -35,7 +34,7 @@ describe('bgp-speaker restart (SIGKILL) with graceful restart', () => {
     const proto = node.birdProtocol;
     const routesBefore = await suite.topology.routesFrom('node-1');
     expect(routesBefore).toContain('20.0.10.1/32');
-    const logBefore = readLog(join(dir, 'bird-routes.log')).length;
+    const logBefore = readFileOrEmpty(join(dir, 'bird-routes.log')).length;
     const agent = suite.agent('node-1')!;
     const speakerPid = agent.servicePid('bgp-speaker')!;
     // Hold the agent so that it does not restart the speaker at once, then kill the speaker.
@@ -68,7 +67,7 @@ describe('bgp-speaker restart (SIGKILL) with graceful restart', () => {
     const routes = await suite.topology.router.bird.routes({ table: 'master4', protocol: proto });
     expect(routes.some((r) => r.stale)).toBe(false);
     // BIRD never removed a route from node-1 during the restart (no withdraw-and-readvertise).
-    const log = readLog(join(dir, 'bird-routes.log')).slice(logBefore);
+    const log = readFileOrEmpty(join(dir, 'bird-routes.log')).slice(logBefore);
     const removed = log.split('\n').filter((l) => l.includes(`${proto}.ipv4 > removed`));
     expect(removed).toEqual([]);
     // node-2 never noticed

@@ -2,8 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exec, startTalkSuite, waitFor, type TalkSuite } from '@bosun/testing';
-import { PASSWORD, applyAll, retry504, applyTalkBgpSetup, birdLogConfig, birdSession, enableRouteDebug, lbService, readLog, waitForLbIp } from './helpers';
+import { exec, startTalkSuite, waitFor, type TalkSuite, TALK_PASSWORD, applyAll, applyTalkBgpSetup, birdRouteLogConfig, birdSession, enableBirdRouteDebug, loadBalancerService, readFileOrEmpty, retry504, waitForLbIp } from '@bosun/testing';
 
 /**
  * The talk, for real: a BIRD router owning fd00:10::1 (AS 65000, MD5, hold 9 s, keepalive 3 s),
@@ -18,10 +17,10 @@ describe('bgp-speaker with the talk manifests against BIRD', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'bosun-bgptalk-'));
-    suite = await startTalkSuite({ area: 'bgptalk', prefix: 'bgptalk', password: PASSWORD, birdExtraConfig: birdLogConfig(join(dir, 'bird-routes.log')) });
-    await enableRouteDebug(suite);
+    suite = await startTalkSuite({ area: 'bgptalk', prefix: 'bgptalk', password: TALK_PASSWORD, birdExtraConfig: birdRouteLogConfig(join(dir, 'bird-routes.log')) });
+    await enableBirdRouteDebug(suite);
     await applyTalkBgpSetup(suite);
-    await applyAll(suite, [lbService('cilium-gateway-gateway-blue', { color: 'blue', bgp: 'blue', 'io.cilium.gateway/owning-gateway': 'gateway-blue' })]);
+    await applyAll(suite, [loadBalancerService('cilium-gateway-gateway-blue', { color: 'blue', bgp: 'blue', 'io.cilium.gateway/owning-gateway': 'gateway-blue' })]);
     await suite.startAgent('node-1');
     await suite.startAgent('node-2');
   }, 180_000);
@@ -56,14 +55,14 @@ describe('bgp-speaker with the talk manifests against BIRD', () => {
   });
 
   it('a Service without the bgp label is never advertised (its LB IP neither)', async () => {
-    await applyAll(suite, [lbService('unlabelled', { color: 'blue' }), lbService('labelled-2', { color: 'blue', bgp: 'blue' })]);
+    await applyAll(suite, [loadBalancerService('unlabelled', { color: 'blue' }), loadBalancerService('labelled-2', { color: 'blue', bgp: 'blue' })]);
     const plain = await waitForLbIp(suite, 'tenant-blue', 'unlabelled');
     const labelled = await waitForLbIp(suite, 'tenant-blue', 'labelled-2');
     for (const node of ['node-1', 'node-2']) {
       await waitFor(async () => (await fromNode(node)).includes(`${labelled}/32`), { description: `${labelled}/32 from ${node}`, timeoutMs: 30_000 });
       expect(await fromNode(node)).not.toContain(`${plain}/32`);
     }
-    expect(readLog(logFile())).not.toContain(` ${plain}/32 `);
+    expect(readFileOrEmpty(logFile())).not.toContain(` ${plain}/32 `);
   });
 
   it('the label removed → the route is withdrawn from the router', async () => {
@@ -133,7 +132,7 @@ describe('bgp-speaker with the talk manifests against BIRD', () => {
     const events = await store.readStream('bgp-node-node-1');
     await store.close();
     expect(events.find((e) => e.type === 'bgp.PeerBlocked')?.data).toMatchObject({ reason: 'MissingAuthSecret', authSecretRef: 'no-such-secret', peer: 'peer-65000-tor1' });
-    expect(JSON.stringify(events)).not.toContain(PASSWORD);
+    expect(JSON.stringify(events)).not.toContain(TALK_PASSWORD);
     // no session attempt at all from the nodes for a while (never unauthenticated), and no crash
     await new Promise((r) => setTimeout(r, 3000));
     for (const node of ['node-1', 'node-2']) {

@@ -2,7 +2,18 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiStatusError, type KubeObject } from '@bosun/client';
-import { startTalkSuite, waitFor, type TalkSuite } from '@bosun/testing';
+import {
+  bgpAuthSecret,
+  birdRouteLogConfig,
+  enableBirdRouteDebug,
+  namespaceObject,
+  parseBirdRouteLog,
+  retry504,
+  seedFile,
+  startTalkSuite,
+  waitFor,
+  type TalkSuite,
+} from '@bosun/testing';
 
 /**
  * npm run bench:bgp-e2e — the whole chain of the talk, end to end: the API, LB IPAM, two nodes
@@ -25,16 +36,6 @@ const pct = (xs: readonly number[], p: number): number => {
 };
 const round = (x: number): number => Math.round(x * 10) / 10;
 
-const retry504 = async <T>(write: () => Promise<T>): Promise<T> => {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await write();
-    } catch (e) {
-      if (!(e instanceof ApiStatusError && e.code === 504) || attempt >= 5) throw e;
-    }
-  }
-};
-
 /** Starts `fn(i)` at `rate` per second (at most 64 in flight); resolves with each start time. */
 const paced = async (n: number, rate: number, fn: (i: number) => Promise<unknown>): Promise<number[]> => {
   const starts: number[] = [];
@@ -50,19 +51,6 @@ const paced = async (n: number, rate: number, fn: (i: number) => Promise<unknown
   }
   await Promise.all(inflight);
   return starts;
-};
-
-/** `2026-11-26 23:00:50.588 <TRACE> node_node_1.ipv4 > added [best] 20.1.0.5/32 …` → events per prefix and protocol. */
-const parseRouteLog = (text: string): Map<string, Array<{ t: number; proto: string; op: 'added' | 'removed' }>> => {
-  const out = new Map<string, Array<{ t: number; proto: string; op: 'added' | 'removed' }>>();
-  for (const line of text.split('\n')) {
-    const m = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d\.\d{3}) <TRACE> (\S+)\.ipv4 > (added|removed)(?: \[[^\]]*\])? (\S+)/.exec(line);
-    if (!m) continue;
-    const list = out.get(m[5]!) ?? [];
-    list.push({ t: new Date(`${m[1]}T${m[2]}`).getTime(), proto: m[3]!, op: m[4] as 'added' | 'removed' });
-    out.set(m[5]!, list);
-  }
-  return out;
 };
 
 /** Where the time goes (stderr): apply → Service stored → ipam allocated → speaker advertised → in BIRD. */
@@ -118,18 +106,17 @@ const main = async (): Promise<void> => {
   progress('starting the talk suite (BIRD router, API, ipam, two nodes)…');
   let suite: TalkSuite | undefined;
   try {
-    suite = await startTalkSuite({ area: 'bgpe2e', prefix: 'bgpe2e', password: PASSWORD, birdExtraConfig: `log "${logFile}" all;\ntimeformat log "%F %T.%3f";\n` });
+    suite = await startTalkSuite({ area: 'bgpe2e', prefix: 'bgpe2e', password: PASSWORD, birdExtraConfig: birdRouteLogConfig(logFile) });
     const s = suite;
-    for (const n of s.topology.nodes) await s.topology.router.bird.birdc('debug', n.birdProtocol, '{', 'routes', '}');
-    const seed = (await import('yaml')).parseAllDocuments(
-      ['01-bgp-cluster-config.yaml', '02-bgp-peer-config.yaml', '03-bgp-advertisement.yaml'].map((f) => readFileSync(join(s.root, 'libs/bgp-control-plane/test/seed', f), 'utf8')).join('\n---\n'),
-    ).map((d) => d.toJS() as KubeObject);
+    await enableBirdRouteDebug(s);
     await retry504(() =>
       s.client.applyAll([
-        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kube-system' } },
-        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } },
-        { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'bgp-auth-secret', namespace: 'kube-system' }, data: { password: Buffer.from(PASSWORD).toString('base64') } },
-        ...seed,
+        namespaceObject('kube-system'),
+        namespaceObject(NS),
+        bgpAuthSecret('bgp-auth-secret', PASSWORD),
+        ...seedFile('01-bgp-cluster-config.yaml'),
+        ...seedFile('02-bgp-peer-config.yaml'),
+        ...seedFile('03-bgp-advertisement.yaml'),
         { apiVersion: 'cilium.io/v2', kind: 'CiliumLoadBalancerIPPool', metadata: { name: 'bench' }, spec: { blocks: [{ cidr: '20.2.0.0/20' }], serviceSelector: { matchLabels: { bench: 'yes' } } } },
       ]),
     );
@@ -164,7 +151,7 @@ const main = async (): Promise<void> => {
     await waitFor(async () => (await present()) === 0, { description: 'every LB prefix withdrawn', timeoutMs: 120_000, intervalMs: 500 });
     await new Promise((r) => setTimeout(r, 500)); // the log is written as BIRD goes
 
-    const log = parseRouteLog(readFileSync(logFile, 'utf8'));
+    const log = parseBirdRouteLog(readFileSync(logFile, 'utf8'));
     const apply: number[] = [];
     const applyFirst: number[] = [];
     const withdraw: number[] = [];
