@@ -1,7 +1,8 @@
-import { IPAM_EVENT_TYPES, IPAM_POOL_STREAM_PREFIX, IPAM_SERVICES_STREAM, ipamStreamOf, type EventEnvelope, type IpamEvent } from '@bosun/contracts';
+import { IPAM_EVENT_TYPES, IPAM_POOL_STREAM_PREFIX, IPAM_SERVICES_STREAM, type EventEnvelope, type IpamEvent } from '@bosun/contracts';
 import { START, WrongExpectedVersionError, type Checkpoint, type EventStore, type Subscription, type Transaction } from '@bosun/event-store';
 import {
-  decide,
+  appendPlan,
+  decideInPlace,
   evolve,
   initialState,
   isIpamInput,
@@ -293,25 +294,19 @@ export class IpamEngine {
         attributes: { 'bosun.ipam.causes': causes.length, 'bosun.ipam.command': this.pendingAll ? 'ReconcileAll' : 'ReconcileServices' },
       },
       async (span) => {
-        const decided = decide(this.command(), this.state);
+        // The decisions are applied to the state as they are made; rolled back if not stored.
+        const decision = decideInPlace(this.command(), this.state);
+        const decided = decision.events;
         span.setAttribute('bosun.ipam.events', decided.length);
         if (decided.length === 0) {
           this.clearWork();
           return 'nothing';
         }
-        const byStream = new Map<string, IpamEvent[]>();
-        for (const e of decided) {
-          const s = ipamStreamOf(e);
-          let list = byStream.get(s);
-          if (!list) byStream.set(s, (list = []));
-          list.push(e);
-        }
-        const streams = [...byStream.keys()].sort();
         const appended: EventEnvelope[] = [];
         await tx.query('SAVEPOINT ipam_decide');
         try {
-          for (const s of streams) {
-            for (const run of runsByCause(byStream.get(s)!, causes)) {
+          for (const { stream: s, events: streamEvents } of appendPlan(decided)) {
+            for (const run of runsByCause(streamEvents, causes)) {
               const r = await this.opts.store.append(
                 s,
                 this.versions.get(s) ?? 0,
@@ -325,7 +320,8 @@ export class IpamEngine {
           }
           await tx.query('RELEASE SAVEPOINT ipam_decide');
         } catch (err) {
-          // Appended but rolled back: forget the versions they reached.
+          // Not stored: take the decisions back out of the state, and forget the versions they reached.
+          decision.rollback();
           for (const e of appended) if ((this.versions.get(e.streamId) ?? 0) >= e.streamVersion) this.versions.set(e.streamId, e.streamVersion - 1);
           if (!(err instanceof WrongExpectedVersionError)) throw err;
           await tx.query('ROLLBACK TO SAVEPOINT ipam_decide');
@@ -333,8 +329,6 @@ export class IpamEngine {
           this.log.debug('another replica wrote first; deciding again after its events', { stream: err.streamId, expected: err.expected, actual: err.actual });
           return 'conflict';
         }
-        // The versions moved with each run; evolve the state with the events, in append order.
-        for (const e of appended) this.state = evolve(this.state, e as EventEnvelope & IpamEvent);
         this.count(decided);
         this.clearWork();
         return 'appended';

@@ -1,11 +1,11 @@
-import type { IpamEvent, ReleaseReason, ServiceRef, UnsatisfiedReason } from '@bosun/contracts';
+import { ipamStreamOf, type IpamEvent, type ReleaseReason, type ServiceRef, type UnsatisfiedReason } from '@bosun/contracts';
 import { selectorMatches } from '@bosun/resources';
 import { formatAddress, type Address, type Family } from './address';
 import { sharingIncompatibility } from './sharing';
 import type { RequestedIP, ServiceSpec } from './spec';
 import {
   addressKey,
-  applyEvent,
+  applyInto,
   isReservedAddress,
   poolCounts,
   rangeContaining,
@@ -47,7 +47,24 @@ export type IpamCommand =
    */
   | { readonly type: 'ReconcileServices'; readonly services: Iterable<string>; readonly retryUnsatisfied?: boolean };
 
+/** The decision: which events to write for `command`, given `state`. Pure: `state` is left as it was. */
 export const decide = (command: IpamCommand, state: IpamState): IpamEvent[] => {
+  const d = decideInPlace(command, state);
+  d.rollback();
+  return d.events;
+};
+
+export interface Decision {
+  readonly events: IpamEvent[];
+  /** Takes the events back out of the state (e.g. when appending them failed). */
+  rollback(): void;
+}
+
+/**
+ * `decide`, leaving its events applied to the state — the same as `evolve`-ing them afterwards,
+ * without doing the work twice. For the service, which rolls back when the append fails.
+ */
+export const decideInPlace = (command: IpamCommand, state: IpamState): Decision => {
   switch (command.type) {
     case 'ReconcileAll':
       return reconcile(state, new Set(state.services.keys()), true);
@@ -65,7 +82,7 @@ interface Failure {
   readonly message: string;
 }
 
-const reconcile = (state: IpamState, scope: Set<string>, retryUnsatisfied: boolean): IpamEvent[] => {
+const reconcile = (state: IpamState, scope: Set<string>, retryUnsatisfied: boolean): Decision => {
   const s = new Session(state);
   try {
     s.reportPoolSpecsAndConflicts();
@@ -81,10 +98,11 @@ const reconcile = (state: IpamState, scope: Set<string>, retryUnsatisfied: boole
     for (const key of phase2) outcomes.set(key, s.satisfy(key));
     for (const key of phase2) s.writeCondition(key, outcomes.get(key) ?? null);
     s.reportPoolCounts();
-    return s.events;
-  } finally {
+  } catch (err) {
     s.rollback();
+    throw err;
   }
+  return { events: s.events, rollback: () => s.rollback() };
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -102,9 +120,10 @@ const compareStr = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0
 class Session {
   readonly events: IpamEvent[] = [];
   releasedAny = false;
-  private readonly undos: Undo[] = [];
+  private readonly journal: Undo[] = [];
   /** Pools that can be allocated from, in the order they are tried. */
   private readonly ordered: PoolEntry[];
+  private readonly ranks = new Map<string, number>();
 
   constructor(private readonly state: IpamState) {
     this.ordered = [...state.pools.values()]
@@ -115,17 +134,22 @@ class Session {
         if (pa !== pb) return pa === null ? 1 : pb === null ? -1 : pa - pb;
         return compareStr(a.creationTimestamp, b.creationTimestamp) || compareStr(a.name, b.name);
       });
+    this.ordered.forEach((p, k) => this.ranks.set(p.name, k));
+  }
+
+  private rank(pool: string): number {
+    return this.ranks.get(pool) ?? Number.MAX_SAFE_INTEGER;
   }
 
   private emit(event: IpamEvent): void {
     this.events.push(event);
-    this.undos.push(applyEvent(this.state, event));
+    applyInto(this.state, event, this.journal);
     if (event.type === 'ipam.LoadBalancerIPReleased') this.releasedAny = true;
   }
 
   rollback(): void {
-    for (let i = this.undos.length - 1; i >= 0; i--) this.undos[i]!();
-    this.undos.length = 0;
+    for (let i = this.journal.length - 1; i >= 0; i--) this.journal[i]!();
+    this.journal.length = 0;
   }
 
   // --- pools ------------------------------------------------------------------------------------
@@ -243,6 +267,7 @@ class Session {
   }
 
   private holdingsOf(svc: ServiceEntry): Holding[] {
+    if (svc.holdings.size < 2) return svc.holdings.size === 0 ? [] : [...svc.holdings.values()];
     return [...svc.holdings.values()].sort((a, b) => (a.family !== b.family ? (a.family === 'IPv4' ? -1 : 1) : compareBig(a.ip, b.ip)));
   }
 
@@ -411,8 +436,8 @@ class Session {
         if (this.clusterIncompatibility(h, spec, svc.key) !== null) continue;
         candidates.push(h);
       }
-      // The longest-standing address of the key first (Cilium: first cluster in its index).
-      candidates.sort((a, b) => a.holders[0]!.seq - b.holders[0]!.seq);
+      // Pools in order, then the longest-standing address of the key (Cilium: first cluster in its index).
+      candidates.sort((a, b) => this.rank(a.pool) - this.rank(b.pool) || a.holders[0]!.seq - b.holders[0]!.seq);
       const h = candidates[0];
       if (h) {
         this.allocate(svc, spec, h.pool, { family: h.family, value: h.ip }, 'shared');
@@ -488,3 +513,48 @@ class Session {
     this.emit({ type: 'ipam.ServiceIPAMConditionChanged', data: { service: this.ref(svc, spec.uid), observedGeneration: spec.generation, ...next } });
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// How a decision is stored
+// ---------------------------------------------------------------------------------------------
+
+export interface PlannedAppend {
+  readonly stream: string;
+  readonly events: IpamEvent[];
+}
+
+/**
+ * The appends that store a decision, in order. Events about different addresses commute, so
+ * normally each stream gets one append, streams in sorted order (replicas lock streams in one
+ * order). When an address moves between pools within the decision (overlapping pools), its
+ * release must be read before its new allocation: then the appends follow the decision's order.
+ */
+export const appendPlan = (events: readonly IpamEvent[]): PlannedAppend[] => {
+  const streamsOfIp = new Map<string, string>();
+  let moves = false;
+  for (const e of events) {
+    if (e.type !== 'ipam.LoadBalancerIPAllocated' && e.type !== 'ipam.LoadBalancerIPReleased') continue;
+    const s = ipamStreamOf(e);
+    const prev = streamsOfIp.get(e.data.ip);
+    if (prev !== undefined && prev !== s) moves = true;
+    streamsOfIp.set(e.data.ip, s);
+  }
+  if (moves) {
+    const plan: Array<{ stream: string; events: IpamEvent[] }> = [];
+    for (const e of events) {
+      const s = ipamStreamOf(e);
+      const last = plan[plan.length - 1];
+      if (last && last.stream === s) last.events.push(e);
+      else plan.push({ stream: s, events: [e] });
+    }
+    return plan;
+  }
+  const byStream = new Map<string, IpamEvent[]>();
+  for (const e of events) {
+    const s = ipamStreamOf(e);
+    let list = byStream.get(s);
+    if (!list) byStream.set(s, (list = []));
+    list.push(e);
+  }
+  return [...byStream.keys()].sort().map((stream) => ({ stream, events: byStream.get(stream)! }));
+};

@@ -47,7 +47,10 @@ export interface Holder {
   /** `<namespace>/<name>` */
   readonly service: string;
   readonly uid: string;
-  /** Order of arrival: on a shared address, the newest holder is the one that moves on a clash. */
+  /**
+   * Order of arrival within the pool (its stream): on a shared address the newest holder is the
+   * one that moves on a clash. Per pool, so every replica counts the same.
+   */
   readonly seq: number;
   readonly origin: AllocationOrigin;
 }
@@ -101,6 +104,8 @@ export interface PoolEntry {
   ranges: RangeState[];
   readonly holdings: Map<string, Holding>;
   report: PoolReport;
+  /** Last holder sequence number given in this pool. */
+  seq: number;
 }
 
 export interface RecordedCondition {
@@ -143,7 +148,6 @@ export interface IpamState {
   readonly unsatisfied: Set<string>;
   /** Conflicting pools (a pure function of the pools' active blocks). */
   conflicts: Map<string, PoolConflict>;
-  seq: number;
 }
 
 export type ResourceEvent =
@@ -155,7 +159,6 @@ export type ResourceEvent =
 export type IpamStateEvent = ResourceEvent | IpamEvent;
 
 export type Undo = () => void;
-const noop: Undo = () => undefined;
 const all =
   (undos: Undo[]): Undo =>
   () => {
@@ -173,7 +176,6 @@ export const initialState = (config: IpamConfig = DEFAULT_CONFIG): IpamState => 
   sharing: new Map(),
   unsatisfied: new Set(),
   conflicts: new Map(),
-  seq: 0,
 });
 
 /** True for the events `evolve` reads (resource events of Services and pools, and ipam events). */
@@ -190,42 +192,52 @@ export const isIpamInput = (event: { type: string; data: unknown }): event is Ip
 
 /** Applies one event to the state (in place) and returns it. */
 export const evolve = (state: IpamState, event: IpamStateEvent): IpamState => {
-  applyEvent(state, event);
+  applyInto(state, event, null);
   return state;
 };
 
 /** Applies one event in place and returns its exact inverse (used by `decide` to look ahead). */
 export const applyEvent = (state: IpamState, event: IpamStateEvent): Undo => {
+  const journal: Undo[] = [];
+  applyInto(state, event, journal);
+  return all(journal);
+};
+
+/**
+ * Applies one event in place. With a journal, pushes the inverse of every change onto it
+ * (undone last-first); without one (replay), records nothing.
+ */
+export const applyInto = (state: IpamState, event: IpamStateEvent, j: Undo[] | null): void => {
   switch (event.type) {
     case 'resource.Applied':
-      applyResource(state, event.data);
-      return noop;
+      if (j) throw new Error('resource events are not undoable');
+      return applyResource(state, event.data);
     case 'resource.Deleted':
-      deleteResource(state, event.data);
-      return noop;
+      if (j) throw new Error('resource events are not undoable');
+      return deleteResource(state, event.data);
     case 'resource.StatusUpdated':
-      statusUpdated(state, event.data);
-      return noop;
+      if (j) throw new Error('resource events are not undoable');
+      return statusUpdated(state, event.data);
     case 'ipam.LoadBalancerIPAllocated':
-      return allocated(state, event.data);
+      return allocated(state, event.data, j);
     case 'ipam.LoadBalancerIPReleased':
-      return released(state, event.data);
+      return released(state, event.data, j);
     case 'ipam.ServiceIPAMConditionChanged': {
       const { service, status, reason, message, observedGeneration } = event.data;
-      return setCondition(state, service, { uid: service.uid, status, reason, message, observedGeneration });
+      return setCondition(state, service, { uid: service.uid, status, reason, message, observedGeneration }, j);
     }
     case 'ipam.ServiceIPAMConditionRemoved':
-      return setCondition(state, event.data.service, null);
+      return setCondition(state, event.data.service, null, j);
     case 'ipam.PoolStatusChanged':
-      return report(state, event.data.pool, (r) => (r.status = event.data));
+      return report(state, event.data.pool, (r) => (r.status = event.data), j);
     case 'ipam.PoolConflictDetected':
-      return report(state, event.data.pool, (r) => (r.conflict = { conflicting: true, generation: event.data.observedGeneration, message: event.data.message }));
+      return report(state, event.data.pool, (r) => (r.conflict = { conflicting: true, generation: event.data.observedGeneration, message: event.data.message }), j);
     case 'ipam.PoolConflictResolved':
-      return report(state, event.data.pool, (r) => (r.conflict = { conflicting: false, generation: event.data.observedGeneration }));
+      return report(state, event.data.pool, (r) => (r.conflict = { conflicting: false, generation: event.data.observedGeneration }), j);
     case 'ipam.PoolSpecRejected':
-      return report(state, event.data.pool, (r) => (r.rejectedGeneration = event.data.observedGeneration));
+      return report(state, event.data.pool, (r) => (r.rejectedGeneration = event.data.observedGeneration), j);
     case 'ipam.PoolSpecAccepted':
-      return report(state, event.data.pool, (r) => (r.rejectedGeneration = null));
+      return report(state, event.data.pool, (r) => (r.rejectedGeneration = null), j);
     default: {
       const never: never = event;
       throw new Error(`unhandled event ${(never as { type: string }).type}`);
@@ -251,6 +263,7 @@ const newPool = (name: string): PoolEntry => ({
   ranges: [],
   holdings: new Map(),
   report: emptyReport(),
+  seq: 0,
 });
 
 const newService = (namespace: string, name: string): ServiceEntry => ({
@@ -416,25 +429,23 @@ const recomputeConflicts = (state: IpamState): void => {
 
 // --- allocations ------------------------------------------------------------------------------
 
-const ensurePool = (state: IpamState, name: string): [PoolEntry, Undo] => {
+const ensurePool = (state: IpamState, name: string, j: Undo[] | null): PoolEntry => {
   const existing = state.pools.get(name);
-  if (existing) return [existing, noop];
+  if (existing) return existing;
   const pool = newPool(name);
   state.pools.set(name, pool);
-  return [pool, () => void state.pools.delete(name)];
+  j?.push(() => void state.pools.delete(name));
+  return pool;
 };
 
-const ensureService = (state: IpamState, namespace: string, name: string): [ServiceEntry, Undo] => {
-  const key = serviceKey(namespace, name);
+const ensureService = (state: IpamState, namespace: string, name: string, key: string, j: Undo[] | null): ServiceEntry => {
   const existing = state.services.get(key);
-  if (existing) return [existing, noop];
+  if (existing) return existing;
   const svc = newService(namespace, name);
   state.services.set(key, svc);
-  return [svc, () => void state.services.delete(key)];
+  j?.push(() => void state.services.delete(key));
+  return svc;
 };
-
-const containing = (pool: PoolEntry | undefined, h: Holding): RangeState[] =>
-  pool ? pool.ranges.filter((r) => r.family === h.family && r.from <= h.ip && h.ip <= r.to) : [];
 
 const indexHolding = (state: IpamState, pool: PoolEntry | undefined, h: Holding): void => {
   state.held[h.family].set(h.ip, h);
@@ -457,33 +468,31 @@ const unindexHolding = (state: IpamState, pool: PoolEntry | undefined, h: Holdin
 };
 
 /** Puts a holding into every index and takes its address out of the free sets. */
-const linkHolding = (state: IpamState, pool: PoolEntry, h: Holding): Undo => {
+const linkHolding = (state: IpamState, pool: PoolEntry, h: Holding, j: Undo[] | null): void => {
   indexHolding(state, pool, h);
-  const took = containing(pool, h).filter((r) => r.free.delete(h.ip));
-  return () => {
-    unindexHolding(state, pool, h);
-    for (const r of took) r.free.add(h.ip);
-  };
+  for (const r of pool.ranges) {
+    if (r.family !== h.family || h.ip < r.from || h.ip > r.to || !r.free.delete(h.ip)) continue;
+    j?.push(() => void r.free.add(h.ip));
+  }
+  j?.push(() => unindexHolding(state, pool, h));
 };
 
 /** Removes a holding nobody holds any more; its address is free again unless reserved. */
-const unlinkHolding = (state: IpamState, pool: PoolEntry | undefined, h: Holding): Undo => {
+const unlinkHolding = (state: IpamState, pool: PoolEntry | undefined, h: Holding, j: Undo[] | null): void => {
   unindexHolding(state, pool, h);
-  const gave = containing(pool, h).filter((r) => !isReservedAddress(r, h.ip) && r.free.add(h.ip));
-  return () => {
-    indexHolding(state, pool, h);
-    for (const r of gave) r.free.delete(h.ip);
-  };
+  j?.push(() => indexHolding(state, pool, h));
+  for (const r of pool?.ranges ?? []) {
+    if (r.family !== h.family || h.ip < r.from || h.ip > r.to || isReservedAddress(r, h.ip) || !r.free.add(h.ip)) continue;
+    j?.push(() => void r.free.delete(h.ip));
+  }
 };
 
-const allocated = (state: IpamState, data: LoadBalancerIPAllocatedData): Undo => {
+const allocated = (state: IpamState, data: LoadBalancerIPAllocatedData, j: Undo[] | null): void => {
   const addr = parseAddress(data.ip);
-  if (!addr) return noop;
-  const undos: Undo[] = [];
+  if (!addr) return;
   let h = state.held[addr.family].get(addr.value);
   if (!h) {
-    const [pool, u1] = ensurePool(state, data.pool);
-    undos.push(u1);
+    const pool = ensurePool(state, data.pool, j);
     h = {
       pool: data.pool,
       family: addr.family,
@@ -493,81 +502,78 @@ const allocated = (state: IpamState, data: LoadBalancerIPAllocatedData): Undo =>
       sharingKey: data.sharingKey ?? null,
       holders: [],
     };
-    undos.push(linkHolding(state, pool, h));
+    linkHolding(state, pool, h, j);
   }
   const key = serviceKey(data.service.namespace, data.service.name);
-  if (h.holders.some((x) => x.service === key && x.uid === data.service.uid)) return all(undos);
-  const [svc, u2] = ensureService(state, data.service.namespace, data.service.name);
-  undos.push(u2);
+  for (const x of h.holders) if (x.service === key && x.uid === data.service.uid) return;
+  const svc = ensureService(state, data.service.namespace, data.service.name, key, j);
   const holding = h;
-  const prevSeq = state.seq;
-  holding.holders.push({ service: key, uid: data.service.uid, seq: ++state.seq, origin: data.origin });
+  const counter = state.pools.get(holding.pool) ?? ensurePool(state, holding.pool, j);
+  const prevSeq = counter.seq;
+  holding.holders.push({ service: key, uid: data.service.uid, seq: ++counter.seq, origin: data.origin });
   const hadMapping = svc.holdings.get(holding.key);
   svc.holdings.set(holding.key, holding);
-  undos.push(() => {
+  j?.push(() => {
     holding.holders.pop();
     if (hadMapping) svc.holdings.set(holding.key, hadMapping);
     else svc.holdings.delete(holding.key);
-    state.seq = prevSeq;
+    counter.seq = prevSeq;
   });
-  return all(undos);
 };
 
-const released = (state: IpamState, data: LoadBalancerIPReleasedData): Undo => {
+const released = (state: IpamState, data: LoadBalancerIPReleasedData, j: Undo[] | null): void => {
   const addr = parseAddress(data.ip);
-  if (!addr) return noop;
+  if (!addr) return;
   const h = state.held[addr.family].get(addr.value);
-  if (!h) return noop;
+  if (!h) return;
   const key = serviceKey(data.service.namespace, data.service.name);
   const idx = h.holders.findIndex((x) => x.service === key && x.uid === data.service.uid);
-  if (idx < 0) return noop;
-  const undos: Undo[] = [];
+  if (idx < 0) return;
   const [holder] = h.holders.splice(idx, 1);
-  undos.push(() => void h.holders.splice(idx, 0, holder!));
+  j?.push(() => void h.holders.splice(idx, 0, holder!));
   const svc = state.services.get(key);
   if (svc && !h.holders.some((x) => x.service === key)) {
     svc.holdings.delete(h.key);
-    undos.push(() => void svc.holdings.set(h.key, h));
+    j?.push(() => void svc.holdings.set(h.key, h));
   }
   const pool = state.pools.get(h.pool);
-  if (h.holders.length === 0) undos.push(unlinkHolding(state, pool, h));
+  if (h.holders.length === 0) unlinkHolding(state, pool, h, j);
   if (svc && svc.spec === null && svc.holdings.size === 0 && svc.condition === null) {
     state.services.delete(key);
-    undos.push(() => void state.services.set(key, svc));
+    j?.push(() => void state.services.set(key, svc));
   }
   if (pool && !pool.exists && pool.holdings.size === 0) {
     state.pools.delete(pool.name);
-    undos.push(() => void state.pools.set(pool.name, pool));
+    j?.push(() => void state.pools.set(pool.name, pool));
   }
-  return all(undos);
 };
 
 // --- conditions and pool reports -----------------------------------------------------------------
 
-const setCondition = (state: IpamState, service: { namespace: string; name: string; uid: string }, c: RecordedCondition | null): Undo => {
+const setCondition = (state: IpamState, service: { namespace: string; name: string; uid: string }, c: RecordedCondition | null, j: Undo[] | null): void => {
   const key = serviceKey(service.namespace, service.name);
   const svc = state.services.get(key);
   // Conditions belong to one incarnation of a Service; one about another uid is stale.
-  if (!svc || !svc.spec || svc.spec.uid !== service.uid) return noop;
+  if (!svc || !svc.spec || svc.spec.uid !== service.uid) return;
   const prev = svc.condition;
   const wasUnsatisfied = state.unsatisfied.has(key);
   svc.condition = c;
   if (c?.status === 'False') state.unsatisfied.add(key);
   else state.unsatisfied.delete(key);
-  return () => {
+  j?.push(() => {
     svc.condition = prev;
     if (wasUnsatisfied) state.unsatisfied.add(key);
     else state.unsatisfied.delete(key);
-  };
+  });
 };
 
-const report = (state: IpamState, poolName: string, update: (r: PoolReport) => void): Undo => {
+const report = (state: IpamState, poolName: string, update: (r: PoolReport) => void, j: Undo[] | null): void => {
   const pool = state.pools.get(poolName);
-  if (!pool || !pool.exists) return noop;
+  if (!pool || !pool.exists) return;
   const prev = pool.report;
   pool.report = { ...prev };
   update(pool.report);
-  return () => void (pool.report = prev);
+  j?.push(() => void (pool.report = prev));
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import type { IpamEvent } from '@bosun/contracts';
 import {
   allocationsOf,
+  appendPlan,
   decide,
   evolve,
   initialState,
@@ -21,6 +22,7 @@ import {
  */
 
 export const T0 = '2022-10-16T12:00:00Z';
+
 
 /** What Postgres jsonb gives back: keys reordered (shorter first, then by bytes), undefined dropped. */
 export const jsonbRoundTrip = <T>(value: T): T =>
@@ -63,7 +65,6 @@ export interface SvcDef {
 export const snapshot = (state: IpamState): string =>
   JSON.stringify(
     {
-      seq: state.seq,
       pools: [...state.pools.values()]
         .sort((a, b) => (a.name < b.name ? -1 : 1))
         .map((p) => ({
@@ -74,6 +75,7 @@ export const snapshot = (state: IpamState): string =>
           rejected: p.rejected,
           ranges: p.ranges.map((r) => ({ f: r.family, from: r.from, to: r.to, res: r.reserved, free: r.free.toArray() })),
           holdings: [...p.holdings.keys()].sort(),
+          seq: p.seq,
           report: p.report,
         })),
       services: [...state.services.values()]
@@ -97,6 +99,8 @@ export class Fixture {
   state: IpamState;
   /** Every event, in order: what the event store would hold. */
   readonly log: IpamStateEvent[] = [];
+  /** The log as appended: one group per resource event or per decision. */
+  private readonly groups: IpamStateEvent[][] = [];
   /** The ipam events of the last step. */
   last: IpamEvent[] = [];
   private readonly gens = new Map<string, { uid: string; gen: number }>();
@@ -117,6 +121,7 @@ export class Fixture {
   }
 
   private evolveAll(events: readonly IpamStateEvent[]): void {
+    if (events.length > 0) this.groups.push([...events]);
     for (const e of events) {
       this.log.push(e);
       this.state = evolve(this.state, e);
@@ -251,10 +256,18 @@ export class Fixture {
     return { total: c.total.toString(), available: c.available.toString(), used: c.used.toString() };
   }
 
-  /** Rebuilds a fresh state from the log: replay must give the very same state. */
-  replay(): IpamState {
+  /**
+   * Rebuilds a fresh state from the log: replay must give the very same state. With `byStream`,
+   * each decision's events are read stream by stream, as the service appends them (one append
+   * per stream) and other replicas read them back.
+   */
+  replay(opts: { byStream?: boolean } = {}): IpamState {
     let s = initialState(this.config);
-    for (const e of this.log) s = evolve(s, e);
+    for (const group of this.groups) {
+      const isDecision = group.every((e) => e.type.startsWith('ipam.'));
+      const events = opts.byStream && isDecision ? appendPlan(group as IpamEvent[]).flatMap((a) => a.events) : group;
+      for (const e of events) s = evolve(s, e);
+    }
     return s;
   }
 }

@@ -140,6 +140,8 @@ describe('LB IPAM properties', () => {
         checkLog(f);
         const replayed = f.replay();
         expect(snapshot(replayed)).toBe(snapshot(f.state));
+        // Another replica reads each decision stream by stream: the same state.
+        expect(snapshot(f.replay({ byStream: true }))).toBe(snapshot(f.state));
         expect(decide({ type: 'ReconcileAll' }, replayed)).toEqual([]);
       }),
       { numRuns: 1500, seed: 42 },

@@ -442,6 +442,7 @@ const run = (s: Scenario): void => {
   // Replaying the log gives the same state, with nothing left to decide.
   const replayed = f.replay();
   expect(snapshot(replayed), `${s.name}: replay`).toBe(snapshot(f.state));
+  expect(snapshot(f.replay({ byStream: true })), `${s.name}: replay by stream`).toBe(snapshot(f.state));
   expect(decide({ type: 'ReconcileAll' }, replayed)).toEqual([]);
 };
 
