@@ -26,7 +26,7 @@ export interface ClientConfigOptions {
 export const DEFAULT_SERVER = 'http://127.0.0.1:8080';
 
 /** The local state folder of `bosun up` (`.bosun/` under the working directory, or BOSUN_HOME). */
-export const bosunHome = (cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): string => resolve(env.BOSUN_HOME ?? join(cwd, '.bosun'));
+export const bosunHome = (cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): string => resolve(env.BOSUN_HOME || join(cwd, '.bosun'));
 
 const readIf = (p: string): string | undefined => (existsSync(p) ? readFileSync(p, 'utf8').trim() : undefined);
 
@@ -38,20 +38,21 @@ const readIf = (p: string): string | undefined => (existsSync(p) ? readFileSync(
 export const resolveClientConfig = (opts: ClientConfigOptions = {}): ClientConfig => {
   const env = opts.env ?? process.env;
   const home = bosunHome(opts.cwd, env);
-  const file = env.BOSUN_CONFIG ?? join(homedir(), '.config', 'bosun', 'config.yaml');
+  // Empty variables count as unset.
+  const file = env.BOSUN_CONFIG || join(homedir(), '.config', 'bosun', 'config.yaml');
   let fromFile: { server?: string; token?: string; tokenFile?: string; caFile?: string; insecureSkipTlsVerify?: boolean } = {};
   if (existsSync(file)) {
     const parsed = parseYaml(readFileSync(file, 'utf8')) as unknown;
     if (parsed && typeof parsed === 'object') fromFile = parsed as typeof fromFile;
   }
-  const server = opts.server ?? env.BOSUN_SERVER ?? fromFile.server ?? DEFAULT_SERVER;
+  const server = opts.server || env.BOSUN_SERVER || fromFile.server || DEFAULT_SERVER;
   const token =
-    opts.token ??
-    env.BOSUN_TOKEN ??
-    fromFile.token ??
-    (fromFile.tokenFile ? readIf(fromFile.tokenFile) : undefined) ??
+    opts.token ||
+    env.BOSUN_TOKEN ||
+    fromFile.token ||
+    (fromFile.tokenFile ? readIf(fromFile.tokenFile) : undefined) ||
     readIf(join(home, 'admin.token'));
-  const caFile = opts.caFile ?? env.BOSUN_CA_FILE ?? fromFile.caFile ?? (existsSync(join(home, 'tls', 'api.crt')) ? join(home, 'tls', 'api.crt') : undefined);
+  const caFile = opts.caFile || env.BOSUN_CA_FILE || fromFile.caFile || (existsSync(join(home, 'tls', 'api.crt')) ? join(home, 'tls', 'api.crt') : undefined);
   const ca = caFile ? readIf(caFile) : undefined;
   const insecure = opts.insecureSkipTlsVerify ?? fromFile.insecureSkipTlsVerify;
   return { server, ...(token ? { token } : {}), ...(ca ? { ca } : {}), ...(insecure ? { insecureSkipTlsVerify: true } : {}) };

@@ -105,10 +105,15 @@ export const register = (program: Command): void => {
       const apps = discoverApps().filter((a) => (only ? only.has(a.name) : a.role === 'service'));
       if (only) for (const n of only) if (!apps.some((a) => a.name === n)) throw new Error(`no built app "${n}" (run npm run build)`);
       const sock = join(home, 'run', 'api.sock');
+      const listen = process.env.BOSUN_API_LISTEN ?? `${API_HTTP},https://${API_HTTPS},unix:${sock}`;
+      const specs = listen.split(',').map((x) => x.trim());
+      const httpAddr = specs.find((x) => !x.startsWith('unix:') && !x.startsWith('https://'))?.replace(/^http:\/\//, '');
+      const httpsAddr = specs.find((x) => x.startsWith('https://'))?.slice('https://'.length);
+      const apiSock = specs.find((x) => x.startsWith('unix:'))?.slice('unix:'.length);
       const env: NodeJS.ProcessEnv = {
         ...process.env,
         BOSUN_HOME: home,
-        BOSUN_SERVER: `unix:${sock}`,
+        BOSUN_SERVER: apiSock ? `unix:${apiSock}` : `http://${httpAddr ?? API_HTTP}`,
         BOSUN_TOKEN: st.adminToken,
       };
       for (const app of apps) {
@@ -121,7 +126,7 @@ export const register = (program: Command): void => {
           app.name === 'api'
             ? {
                 ...env,
-                BOSUN_API_LISTEN: process.env.BOSUN_API_LISTEN ?? `${API_HTTP},https://${API_HTTPS},unix:${sock}`,
+                BOSUN_API_LISTEN: listen,
                 BOSUN_TOKENS_FILE: process.env.BOSUN_TOKENS_FILE ?? st.tokensFile,
                 BOSUN_SECRET_KEY_FILE: process.env.BOSUN_SECRET_KEY_FILE ?? st.secretKeyFile,
                 BOSUN_API_TLS_CERT_FILE: process.env.BOSUN_API_TLS_CERT_FILE ?? st.certFile,
@@ -138,7 +143,13 @@ export const register = (program: Command): void => {
         let ready = false;
         while (Date.now() < deadline) {
           if (!alive(child.pid!)) break;
-          if (app.name === 'api') ready = await httpOk({ socketPath: sock, path: '/readyz' });
+          if (app.name === 'api') {
+            if (apiSock) ready = await httpOk({ socketPath: apiSock, path: '/readyz' });
+            else if (httpAddr) {
+              const [h, p] = [httpAddr.slice(0, httpAddr.lastIndexOf(':')), Number(httpAddr.slice(httpAddr.lastIndexOf(':') + 1))];
+              ready = await httpOk({ host: h.replace(/^\[|\]$/g, ''), port: p, path: '/readyz' });
+            } else ready = true;
+          }
           else if (HEALTH_PORTS[app.name]) ready = await httpOk({ host: '127.0.0.1', port: HEALTH_PORTS[app.name]!, path: '/readyz' });
           else ready = true;
           if (ready) break;
@@ -153,10 +164,11 @@ export const register = (program: Command): void => {
         process.stdout.write(`${app.name}: ready (pid ${child.pid}, log ${logFile})\n`);
       }
       if (apps.some((a) => a.name === 'api')) {
+        const others = [httpsAddr ? `https://${httpsAddr}` : undefined, apiSock ? `unix:${apiSock}` : undefined].filter(Boolean);
         process.stdout.write(
-          `\nAPI:          http://${API_HTTP}  (https://${API_HTTPS}, unix:${sock})\n` +
+          `\nAPI:          ${httpAddr ? `http://${httpAddr}` : others[0]}${others.length ? `  (${others.join(', ')})` : ''}\n` +
             `Admin token:  ${st.tokenFile}\n` +
-            `kubectl:      kubectl --server https://${API_HTTPS} --certificate-authority ${st.certFile} --token "$(cat ${st.tokenFile})" get svc -A\n`,
+            (httpsAddr ? `kubectl:      kubectl --server https://${httpsAddr} --certificate-authority ${st.certFile} --token "$(cat ${st.tokenFile})" get svc -A\n` : ''),
         );
       }
     });
