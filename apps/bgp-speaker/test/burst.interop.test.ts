@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiStatusError, type KubeObject } from '@bosun/client';
 import { createEventStore } from '@bosun/event-store';
-import { startTalkSuite, waitFor, type TalkSuite, TALK_PASSWORD, applyAll, applyTalkBgpSetup, birdSession, loadBalancerService, retry504 } from '@bosun/testing';
+import { startTalkSuite, waitFor, type TalkSuite, TALK_PASSWORD, applyAll, applyTalkBgpSetup, birdSession, birdSince, loadBalancerService, retry504 } from '@bosun/testing';
 
 /**
  * 1k Services labelled bgp=blue created at 200/s, then half of them deleted at 200/s: at the end
@@ -49,7 +49,7 @@ describe('bgp-speaker under a burst of 1k Services', () => {
   });
 
   it('1k Services created and 500 deleted at 200/s → exactly the expected table, no session reset', async () => {
-    const sessionsBefore = await Promise.all(['node-1', 'node-2'].map(async (n) => (await birdSession(suite, n)).info));
+    const sessionsBefore = await Promise.all(['node-1', 'node-2'].map(async (n) => birdSince(await birdSession(suite, n))));
     const name = (i: number): string => `bulk-${String(i).padStart(4, '0')}`;
     await paced(COUNT, RATE, (i) => retry504(() => suite.client.apply(loadBalancerService(name(i), { bgp: 'blue', bulk: 'yes' }, 'tenant-blue'), { fieldManager: 'burst' })));
     await paced(COUNT / 2, RATE, (i) => retry504(() => suite.client.delete('services', name(i * 2), 'tenant-blue').catch((e: unknown) => { if (e instanceof ApiStatusError && e.code === 404) return undefined; throw e; })));
@@ -81,8 +81,9 @@ describe('bgp-speaker under a burst of 1k Services', () => {
       expect(held).toEqual(expected);
     }
     // No session was reset: BIRD's sessions are established since before the burst.
-    const sessionsAfter = await Promise.all(['node-1', 'node-2'].map(async (n) => (await birdSession(suite, n)).info));
+    const sessionsAfter = await Promise.all(['node-1', 'node-2'].map(async (n) => birdSince(await birdSession(suite, n))));
     expect(sessionsAfter).toEqual(sessionsBefore);
+    expect(sessionsBefore.every((x) => x !== '')).toBe(true);
     const store = await createEventStore({ url: suite.env['DATABASE_URL'], schema: suite.schema, migrate: false, poolSize: 1 });
     try {
       for (const node of ['node-1', 'node-2']) {

@@ -83,6 +83,15 @@ export const waitForLbIp = async (suite: TalkSuite, ns: string, name: string, ti
     { description: `an LB IP for Service ${ns}/${name}`, timeoutMs, intervalMs: 100 },
   );
 
+/**
+ * When BIRD's protocol entered its current state (the `Since` column of `show protocols`): an
+ * unchanged value across a change proves the session was not reset.
+ */
+export const birdSince = (p: { readonly raw: string; readonly name: string }): string => {
+  const line = p.raw.split('\n').find((l) => l.startsWith(`${p.name} `)) ?? '';
+  return line.trim().split(/\s+/)[4] ?? '';
+};
+
 /** BIRD's view of one node's session (`show protocols all`). */
 export const birdSession = (suite: TalkSuite, node: string) => suite.topology.router.bird.protocol(suite.topology.node(node).birdProtocol);
 
