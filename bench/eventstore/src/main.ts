@@ -12,6 +12,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { EventCatalogue, defineEvent, platformEvents, type EventEnvelope } from '@bosun/contracts';
 import { createEventStore, DEFAULT_DATABASE_URL, OutboxRelay, type PostgresEventStore } from '@bosun/event-store';
 import { JetStreamServer, OnEvent, connectNats } from '@bosun/messaging';
+import { metricsRegistry } from '@bosun/telemetry';
 
 const log = (msg: string) => process.stderr.write(`[bench:eventstore] ${msg}\n`);
 const url = process.env['DATABASE_URL'] ?? DEFAULT_DATABASE_URL;
@@ -158,6 +159,10 @@ const main = async () => {
     const p50 = percentile(latencies, 50);
     const p99 = percentile(latencies, 99);
     log(`  offered ${offered.toFixed(0)}/s; append → handler p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, max ${latencies[latencies.length - 1]!.toFixed(2)} ms`);
+    // Where the time goes: append → PubAck (relay) as the relay's histogram saw it.
+    const lag = (await metricsRegistry.getSingleMetric('bosun_outbox_relay_lag_seconds')?.get())?.values ?? [];
+    const buckets = (lag as Array<{ metricName?: string; labels: Record<string, unknown>; value: number }>).filter((v) => v.metricName?.endsWith('_bucket')).map((v) => `≤${v.labels['le']}s:${v.value}`);
+    log(`  relay append → PubAck histogram (all events of the run): ${buckets.join(' ')}`);
 
     const result = {
       append_eps_batch1: round(esEps1),

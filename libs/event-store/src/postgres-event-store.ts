@@ -6,6 +6,7 @@ import { SpanKind, currentTraceContext, withSpan } from '@bosun/telemetry';
 import { eventStoreMigrations, notifyChannel, quoteIdent, validateSchemaName, WRONG_EXPECTED_VERSION_SQLSTATE } from './schema';
 import { EVENT_COLUMNS, checkpointOfRow, compareCheckpoints, toEnvelope, type EventRow } from './rows';
 import { Notifier } from './notifier';
+import { DedicatedConnection } from './dedicated-connection';
 import { PgSubscription } from './subscription';
 import {
   START,
@@ -144,6 +145,8 @@ export class PostgresEventStore implements EventStore {
   private readonly notifier: Notifier;
   private readonly subscriptions = new Set<PgSubscription>();
   private readonly wakeListeners = new Set<() => void>();
+  /** Subscriptions read through this, not the pool (see DedicatedConnection). */
+  readonly reader: DedicatedConnection;
   private closed = false;
 
   private constructor(
@@ -155,6 +158,7 @@ export class PostgresEventStore implements EventStore {
   ) {
     this.s = quoteIdent(schema);
     this.notifier = new Notifier(url, schema, () => this.pokeAll());
+    this.reader = new DedicatedConnection(url, 'bosun-eventstore-read');
   }
 
   static async create(opts: EventStoreOptions = {}): Promise<PostgresEventStore> {
@@ -532,6 +536,7 @@ ORDER BY page.tx_order, page.global_position`;
     this.closed = true;
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
     await this.notifier.stop();
+    await this.reader.close();
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }
 }

@@ -5,7 +5,7 @@ import { EVENTS_STREAM, SUBJECT_PREFIX, subjectFor, type EventEnvelope } from '@
 import { counter, createLogger, currentTraceContext, gauge, histogram, injectTraceHeaders, withProducerSpan, type Logger } from '@bosun/telemetry';
 import type { PostgresEventStore } from './postgres-event-store';
 import { compareCheckpoints } from './rows';
-import { START, type Checkpoint } from './types';
+import { START, type Checkpoint, type Transaction } from './types';
 
 export interface StreamSpec {
   readonly name: string;
@@ -261,7 +261,8 @@ export class OutboxRelay {
     const checkpointEvery = this.opts.checkpointIntervalMs ?? 200;
     let idleMs = 0;
     while (this.running && this.leader) {
-      const page = await this.opts.store.readPage(this.cp, batchSize);
+      // On the relay's own connection: the pool may be queued up behind the process's appends.
+      const page = await this.opts.store.readPage(this.cp, batchSize, {}, this.ownConnection());
       if (page.events.length > 0) {
         await this.publishPage(page.events);
         if (!this.leader) return;
@@ -279,6 +280,13 @@ export class OutboxRelay {
       idleMs = page.pending ? Math.min(idleMs > 0 ? idleMs * 2 : 1, pollMs) : pollMs;
       await this.waitForWork(idleMs);
     }
+  }
+
+  /** The lock connection as a Transaction-shaped reader (autocommit statements). */
+  private ownConnection(): Transaction | undefined {
+    const c = this.lockClient;
+    if (!c) return undefined;
+    return { query: async <R>(sql: string, params?: unknown[]) => (await c.query(sql, params as unknown[])).rows as R[] };
   }
 
   private saved: Checkpoint = START;

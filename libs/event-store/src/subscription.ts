@@ -114,7 +114,7 @@ export class PgSubscription implements Subscription {
     }
     while (!this.stopped) {
       try {
-        const page = await this.store.readPage(this.cp, batchSize, this.opts);
+        const page = await this.store.readPage(this.cp, batchSize, this.opts, this.store.reader);
         const moved = page.checkpoint.txid !== this.cp.txid || page.checkpoint.position !== this.cp.position;
         if (page.events.length > 0 || (moved && this.opts.subscriberId)) {
           const ok = await this.commitBatch(page.events, page.checkpoint);
