@@ -3,6 +3,7 @@
 // Progress on stderr; the last stdout line is one JSON object with the figures issue 2 names.
 import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { cpus, loadavg } from 'node:os';
 import { Pool } from 'pg';
 import { Controller, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -109,7 +110,8 @@ const main = async () => {
   try {
     const raw = await rawBench(pool, schema);
     const es = storeBench(store);
-    log(`warming up (concurrency ${CONCURRENCY})`);
+    // Other work on this machine skews every figure: say how busy it was.
+    log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} cores; warming up (concurrency ${CONCURRENCY})`);
     await raw.batch1(1_000_000, 500);
     await es.batch1(1_000_000, 500);
     log(`batch of 1: ${BATCH1_EVENTS} events each`);
@@ -173,6 +175,7 @@ const main = async () => {
       raw_insert_eps_batch100: round(rawEps100),
       ratio_vs_raw_insert_batch100: round(esEps100 / rawEps100, 3),
     };
+    log(`load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
     await app?.close().catch(() => undefined);
