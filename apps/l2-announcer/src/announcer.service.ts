@@ -30,7 +30,7 @@ export class AnnouncerService implements OnApplicationBootstrap, OnApplicationSh
     const events = this.eventStore ? new L2EventRecorder(this.eventStore, (msg, f) => log.warn(msg, f)) : null;
     this.announcer = new L2Announcer({
       node: c.node,
-      view: createClusterView(c, log),
+      view: await createClusterView(c, log),
       timings: c.timings,
       handoverAfterMs: c.handoverAfterMs,
       connectLeaseStore: (onSessionLost) => PgLeaseStore.connect({ connectionString: c.databaseUrl, schema: c.leaseSchema, node: c.node, timings: c.timings, onSessionLost }),

@@ -124,7 +124,21 @@ describe('l2-announcer on a LAN (interop)', () => {
     await events?.close();
     await dropSchema(leaseSchema).catch(() => undefined);
     await dropSchema(eventSchema).catch(() => undefined);
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    // BOSUN_TEST_KEEP=1 keeps the capture and the announcers' logs for a look afterwards.
+    if (dir && !process.env.BOSUN_TEST_KEEP) rmSync(dir, { recursive: true, force: true });
+    else if (dir) process.stderr.write(`kept ${dir}\n`);
+  });
+
+  it('spreads leases over the workers: each address ends with its rendezvous-preferred node (and stays there)', async () => {
+    const all = [GW4, GW6, ...SPREAD];
+    const preferred = (a: string) => rendezvousOrder(a, WORKERS)[0]!;
+    await waitFor(async () => {
+      for (const a of all) if ((await holderOf(a)) !== preferred(a)) return false;
+      return true;
+    }, { timeoutMs: 30_000, description: 'every address on its preferred node' });
+    const holders = new Set(await Promise.all(all.map(holderOf)));
+    expect(holders.size).toBeGreaterThan(1);
+    expect(holders.has(CONTROL_PLANE)).toBe(false);
   });
 
   it('arping gets replies from exactly one node, the lease holder, with its eth0 MAC', async () => {
@@ -160,18 +174,6 @@ describe('l2-announcer on a LAN (interop)', () => {
     expect(await arpingMacs(OTHER_CLASS4, 2)).toEqual([]);
     expect(await holderOf(RED4)).toBeNull();
     expect(await holderOf(OTHER_CLASS4)).toBeNull();
-  });
-
-  it('spreads leases over the workers: each address ends with its rendezvous-preferred node', async () => {
-    const all = [GW4, GW6, ...SPREAD];
-    const preferred = (a: string) => rendezvousOrder(a, WORKERS)[0]!;
-    await waitFor(async () => {
-      for (const a of all) if ((await holderOf(a)) !== preferred(a)) return false;
-      return true;
-    }, { timeoutMs: 30_000, description: 'every address on its preferred node' });
-    const holders = new Set(await Promise.all(all.map(holderOf)));
-    expect(holders.size).toBeGreaterThan(1);
-    expect(holders.has(CONTROL_PLANE)).toBe(false);
   });
 
   for (const family of ['IPv4', 'IPv6'] as const) {
@@ -248,7 +250,8 @@ describe('l2-announcer on a LAN (interop)', () => {
       const c = claims(window, GW4);
       const lastOld = Math.max(...c.filter((f) => f.sourceMac === macOf(old)).map((f) => f.ts));
       const firstNew = Math.min(...c.filter((f) => f.sourceMac === macOf(next)).map((f) => f.ts));
-      expect(lastOld).toBeLessThan(firstNew);
+      const story = c.map((f) => `${new Date(f.ts).toISOString()} ${f.kind} ${lan.ownerOf(f.sourceMac)?.node}`).join('\n');
+      expect(lastOld, `${old} frozen, ${next} took over; claims:\n${story}`).toBeLessThan(firstNew);
       expect(c.filter((f) => f.ts > firstNew && f.sourceMac !== macOf(next))).toEqual([]);
       await waitFor(() => victim.output().includes('membership expired'), { timeoutMs: 10_000, description: 'the frozen node to notice' });
     } finally {
