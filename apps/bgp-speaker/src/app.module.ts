@@ -1,8 +1,10 @@
 import { Inject, Injectable, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { NodeInfo } from '@bosun/bgp-control-plane';
 import type { EventStore } from '@bosun/event-store';
 import { HealthRegistry, ObservabilityModule, createLogger } from '@bosun/telemetry';
 import type { SpeakerConfig } from './config';
 import type { RouterEngine } from './engine';
+import { ClusterConditionsReporter } from './cluster-conditions';
 import { NodeEventRecorder } from './recorder';
 import { BgpReconciler, type InputSource, type NodeConfigStore } from './reconciler';
 
@@ -13,7 +15,7 @@ export interface SpeakerDeps {
   readonly store: EventStore;
   readonly engine: RouterEngine;
   /** Informers over the API; `synced` resolves once every one has listed. */
-  readonly sources: InputSource & { readonly synced: Promise<void>; stop(): Promise<void> };
+  readonly sources: InputSource & { readonly synced: Promise<void>; stop(): Promise<void>; allNodes(): NodeInfo[] | undefined };
   readonly nodeConfigs: NodeConfigStore;
 }
 
@@ -28,6 +30,7 @@ export class BgpSpeakerService implements OnApplicationBootstrap, OnApplicationS
   private readonly log = createLogger('bgp-speaker');
   readonly recorder: NodeEventRecorder;
   readonly reconciler: BgpReconciler;
+  readonly clusterConditions: ClusterConditionsReporter;
 
   constructor(
     @Inject(SPEAKER_DEPS) private readonly deps: SpeakerDeps,
@@ -45,6 +48,16 @@ export class BgpSpeakerService implements OnApplicationBootstrap, OnApplicationS
       statusIntervalMs: deps.config.statusIntervalMs,
       minRunIntervalMs: deps.config.minRunIntervalMs,
     });
+    this.clusterConditions = new ClusterConditionsReporter(
+      deps.store,
+      () => {
+        const inputs = deps.sources.snapshot();
+        const nodes = deps.sources.allNodes();
+        return inputs && nodes ? { inputs, nodes } : undefined;
+      },
+      log,
+    );
+    deps.sources.onChange(() => this.clusterConditions.schedule());
     this.health.addReadinessCheck('bgp-reconcile', () => {
       if (this.reconciler.current === undefined) return false;
       return this.reconciler.lastError ? `last run failed: ${this.reconciler.lastError}` : true;
@@ -60,11 +73,13 @@ export class BgpSpeakerService implements OnApplicationBootstrap, OnApplicationS
     if (restarting) this.log.info('restarting: peers keep our routes until End-of-RIB', { previouslyAdvertised: this.recorder.current.advertised.size });
     await this.deps.sources.synced;
     this.reconciler.start();
+    this.clusterConditions.schedule();
     this.log.info('BGP speaker started', { node: this.deps.config.node });
   }
 
   async onApplicationShutdown(signal?: string): Promise<void> {
     this.log.info('stopping: sessions close gracefully (no NOTIFICATION)', { signal });
+    await this.clusterConditions.stop().catch(() => undefined);
     await this.reconciler.stop(true).catch((err: unknown) => this.log.error('stopping the engine failed', { err }));
     await this.deps.sources.stop().catch(() => undefined);
     await this.deps.store.close().catch(() => undefined);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
-import { nodeInfoFromObject, type BgpInputs, type KubeObject, type NodeInterface, type SecretValue } from '@bosun/bgp-control-plane';
+import { nodeInfoFromObject, type BgpInputs, type KubeObject, type NodeInfo, type NodeInterface, type SecretValue } from '@bosun/bgp-control-plane';
 import { ApiStatusError, Informer, type BosunClient, type KindRef } from '@bosun/client';
 import type { Logger } from '@bosun/telemetry';
 import type { SpeakerConfig } from './config';
@@ -40,7 +40,8 @@ export class ApiInputSource implements InputSource {
     const byName = `metadata.name=${config.node}`;
     const changed = (): void => this.changed();
     const common = { onAdd: changed, onUpdate: changed, onDelete: changed, onError: (err: unknown) => this.log.warn('informer error; retrying', { err }) };
-    this.node = new Informer(client, kind('v1', 'Node'), { ...common, fieldSelector: byName });
+    // All Nodes: the cluster-wide conditions (NoMatchingNode, ConflictingClusterConfig) need them.
+    this.node = new Informer(client, kind('v1', 'Node'), common);
     this.nodeConfig = new Informer(client, kind(CILIUM, 'CiliumBGPNodeConfig'), { ...common, fieldSelector: byName });
     this.clusterConfigs = new Informer(client, kind(CILIUM, 'CiliumBGPClusterConfig'), common);
     this.peerConfigs = new Informer(client, kind(CILIUM, 'CiliumBGPPeerConfig'), common);
@@ -107,6 +108,11 @@ export class ApiInputSource implements InputSource {
       }
     })();
     this.secretFetches.set(name, fetch);
+  }
+
+  /** Every Node (for the ClusterConfig conditions); undefined until synced. */
+  allNodes(): NodeInfo[] | undefined {
+    return this.node.isSynced ? this.node.list().map((n) => nodeInfoFromObject(n)) : undefined;
   }
 
   snapshot(): BgpInputs | undefined {

@@ -107,6 +107,16 @@ describe('bgp-speaker with the talk manifests against BIRD', () => {
     expect(peer).toMatchObject({ name: 'peer-65000-tor1', peerAddress: 'fd00:10::1', peerASN: 65000, peeringState: 'established', timers: { appliedHoldTimeSeconds: 9, appliedKeepaliveSeconds: 3 } });
     expect(peer.establishedTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(peer.routeCount).toEqual([{ afi: 'ipv4', safi: 'unicast', advertised: expect.any(Number), received: 0 }]);
+    // the ClusterConfig's conditions, as Cilium's operator writes them
+    const cc = await waitFor(async () => {
+      const o = (await suite.client.tryGet('ciliumbgpclusterconfigs', 'cilium-bgp')) as any;
+      return (o?.status?.conditions as any[] | undefined)?.length === 3 ? o : undefined;
+    }, { description: 'ClusterConfig conditions', timeoutMs: 30_000 });
+    expect(Object.fromEntries(cc.status.conditions.map((c: any) => [c.type, c.status]))).toEqual({
+      'cilium.io/ConflictingClusterConfig': 'False',
+      'cilium.io/MissingPeerConfigs': 'False',
+      'cilium.io/NoMatchingNode': 'False',
+    });
     // bosun bgp peers, like cilium bgp peers
     const out = await exec(process.execPath, [join(suite.root, 'apps/cli/bin/bosun.js'), 'bgp', 'peers'], { env: { ...process.env, ...suite.env } }).catch((e: Error) => ({ stdout: e.message }));
     expect(out.stdout).toMatch(/^Node\s+Local AS\s+Peer AS\s+Peer Address\s+Session State\s+Uptime\s+Family\s+Received\s+Advertised/);
@@ -124,6 +134,14 @@ describe('bgp-speaker with the talk manifests against BIRD', () => {
       { description: 'MissingAuthSecret on node-1', timeoutMs: 30_000 },
     );
     expect(cond.message).toContain('no-such-secret');
+    // …and on the PeerConfig, as Cilium's operator reports it
+    await waitFor(
+      async () => {
+        const o = (await suite.client.tryGet('ciliumbgppeerconfigs', 'cilium-peer')) as any;
+        return (o?.status?.conditions as any[] | undefined)?.some((c) => c.type === 'cilium.io/MissingAuthSecret' && c.status === 'True' && c.message.includes('no-such-secret'));
+      },
+      { description: 'MissingAuthSecret on CiliumBGPPeerConfig cilium-peer', timeoutMs: 30_000 },
+    );
     for (const node of ['node-1', 'node-2']) {
       await waitFor(async () => (await birdSession(suite, node)).bgpState !== 'Established', { description: `${node} session closed`, timeoutMs: 30_000 });
     }

@@ -202,3 +202,21 @@ export const clusterConfigConditions = (
     },
   ];
 };
+
+/** The condition Cilium's operator writes on a CiliumBGPPeerConfig: `cilium.io/MissingAuthSecret`. */
+export const peerConfigConditions = (
+  peerConfig: KubeObject,
+  secretNames: ReadonlySet<string>,
+  secretsNamespace: string,
+): { type: string; status: 'True' | 'False'; reason: string; message: string }[] => {
+  const ref = typeof peerConfig.spec?.authSecretRef === 'string' && peerConfig.spec.authSecretRef ? (peerConfig.spec.authSecretRef as string) : undefined;
+  const missing = ref !== undefined && !secretNames.has(ref);
+  return [
+    {
+      type: 'cilium.io/MissingAuthSecret',
+      status: missing ? 'True' : 'False',
+      reason: 'MissingAuthSecret',
+      message: missing ? `Referenced Auth Secret "${ref}" is missing in namespace ${secretsNamespace}: peers using this PeerConfig are not started` : '',
+    },
+  ];
+};

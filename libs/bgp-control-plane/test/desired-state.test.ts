@@ -412,3 +412,31 @@ describe('v2alpha1 and v2 through the API', () => {
     expect(prefixes(onlyPeer(a))).toEqual(['10.96.0.10/32', '20.0.10.1/32']);
   });
 });
+
+describe('ClusterConfig and PeerConfig conditions (the operator view)', () => {
+  it.each([
+    { given: 'a rack0 node and its PeerConfig', nodes: [rack0Node()], peerConfigs: ['cilium-peer'], others: [], then: { ConflictingClusterConfig: 'False', MissingPeerConfigs: 'False', NoMatchingNode: 'False' } },
+    { given: 'no rack0 node', nodes: [rack0Node('n', { labels: { rack: 'rack1' } })], peerConfigs: ['cilium-peer'], others: [], then: { ConflictingClusterConfig: 'False', MissingPeerConfigs: 'False', NoMatchingNode: 'True' } },
+    { given: 'a missing PeerConfig', nodes: [rack0Node()], peerConfigs: [], others: [], then: { ConflictingClusterConfig: 'False', MissingPeerConfigs: 'True', NoMatchingNode: 'False' } },
+    {
+      given: 'another ClusterConfig selecting all nodes',
+      nodes: [rack0Node()],
+      peerConfigs: ['cilium-peer'],
+      others: [clusterConfig('all', { bgpInstances: [] })],
+      then: { ConflictingClusterConfig: 'True', MissingPeerConfigs: 'False', NoMatchingNode: 'False' },
+    },
+  ])('given $given, when computed, then $then', async ({ nodes, peerConfigs, others, then }) => {
+    const { clusterConfigConditions } = await import('../src');
+    const cc = seedInputs().clusterConfigs[0]!;
+    const conds = clusterConfigConditions(cc, nodes, new Set(peerConfigs), [cc, ...others]);
+    expect(Object.fromEntries(conds.map((c) => [c.type.replace('cilium.io/', ''), c.status]))).toEqual(then);
+  });
+
+  it('given a PeerConfig whose auth Secret is missing, when computed, then MissingAuthSecret is True and names it', async () => {
+    const { peerConfigConditions } = await import('../src');
+    const pc = seedInputs().peerConfigs[0]!;
+    expect(peerConfigConditions(pc, new Set(), 'kube-system')[0]).toMatchObject({ type: 'cilium.io/MissingAuthSecret', status: 'True' });
+    expect(peerConfigConditions(pc, new Set(), 'kube-system')[0]!.message).toContain('"bgp-auth-secret"');
+    expect(peerConfigConditions(pc, new Set(['bgp-auth-secret']), 'kube-system')[0]).toMatchObject({ status: 'False', message: '' });
+  });
+});

@@ -81,6 +81,23 @@ describe('bgp status projector', () => {
     expect(s).toEqual({ bgpInstances: [{ name: 'i', localASN: 65000, peers: [{ name: 'tor', peerAddress: '10.0.0.1', peerASN: 65001, peeringState: 'established', establishedTime: '2025-02-03T04:05:06Z' }] }] });
   });
 
+  it('given a ClusterConfig, when its conditions are reported, then status.conditions carry them with the observed generation', () => {
+    const e = event('bgp.ClusterConfigConditionsReported', {
+      clusterConfig: 'cilium-bgp',
+      observedGeneration: 2,
+      conditions: [{ type: 'cilium.io/NoMatchingNode', status: 'True', reason: 'NoMatchingNode', message: 'No node matches spec.nodeSelector' }],
+    });
+    const [change] = bgpStatusProjector.project(e);
+    expect(change!.key).toEqual({ group: 'cilium.io', kind: 'CiliumBGPClusterConfig', namespace: '', name: 'cilium-bgp' });
+    expect(change!.update(undefined)).toEqual({
+      conditions: [
+        { type: 'cilium.io/NoMatchingNode', status: 'True', reason: 'NoMatchingNode', message: 'No node matches spec.nodeSelector', lastTransitionTime: '2025-01-01T00:00:00Z', observedGeneration: 2 },
+      ],
+    });
+    const pc = bgpStatusProjector.project(event('bgp.PeerConfigConditionsReported', { peerConfig: 'cilium-peer', conditions: [] }))[0]!;
+    expect(pc.key.kind).toBe('CiliumBGPPeerConfig');
+  });
+
   it('given a status, when the identical report is projected, then the same object is returned (no change, no resourceVersion bump)', () => {
     const s = project([event('bgp.NodeStatusReported', report('established'))]);
     const again = bgpStatusProjector.project(event('bgp.NodeStatusReported', report('established')))[0]!.update(s);

@@ -90,14 +90,35 @@ const peerStateChanged = (event: EventEnvelope): StatusChange[] => {
   ];
 };
 
+/** ClusterConfig / PeerConfig conditions (the operator's part), with Kubernetes transition times. */
+const objectConditions = (event: EventEnvelope, kind: 'CiliumBGPClusterConfig' | 'CiliumBGPPeerConfig', name: string): StatusChange[] => {
+  const d = event.data as { observedGeneration?: number; conditions: Condition[] };
+  return [
+    {
+      key: { group: 'cilium.io', kind, namespace: '', name },
+      update: (status) => {
+        const conditions = withTransitionTimes(status?.conditions, d.conditions, rfc3339(event.occurredAt)).map((c) =>
+          d.observedGeneration !== undefined ? { ...c, observedGeneration: d.observedGeneration } : c,
+        );
+        const next = { ...(status ?? {}), conditions };
+        return status && sameJson(status, next) ? status : next;
+      },
+    },
+  ];
+};
+
 export const bgpStatusProjector: StatusProjector = {
-  eventTypes: ['bgp.NodeStatusReported', 'bgp.PeerStateChanged'],
+  eventTypes: ['bgp.NodeStatusReported', 'bgp.PeerStateChanged', 'bgp.ClusterConfigConditionsReported', 'bgp.PeerConfigConditionsReported'],
   project(event: EventEnvelope): StatusChange[] {
     switch (event.type) {
       case 'bgp.NodeStatusReported':
         return statusReported(event);
       case 'bgp.PeerStateChanged':
         return peerStateChanged(event);
+      case 'bgp.ClusterConfigConditionsReported':
+        return objectConditions(event, 'CiliumBGPClusterConfig', (event.data as { clusterConfig: string }).clusterConfig);
+      case 'bgp.PeerConfigConditionsReported':
+        return objectConditions(event, 'CiliumBGPPeerConfig', (event.data as { peerConfig: string }).peerConfig);
       default:
         return [];
     }

@@ -142,8 +142,31 @@ export const ReconcileFailed = defineEvent({
   schema: z.object({ node: z.string().min(1), instance: z.string().optional(), error: z.string() }),
 });
 
+export const bgpClusterConfigStreamId = (name: string): string => `bgp-cluster-config-${name}`;
+export const bgpPeerConfigStreamId = (name: string): string => `bgp-peer-config-${name}`;
+
+/**
+ * The conditions Cilium's operator writes on a CiliumBGPClusterConfig (NoMatchingNode,
+ * MissingPeerConfigs, ConflictingClusterConfig), from the cluster-wide view; appended by the
+ * speakers to `bgp-cluster-config-<name>` when they change (any speaker may: they agree).
+ */
+export const ClusterConfigConditionsReported = defineEvent({
+  type: 'bgp.ClusterConfigConditionsReported',
+  version: 1,
+  schema: z.object({ clusterConfig: z.string().min(1), observedGeneration: z.number().int().nonnegative().optional(), conditions: z.array(BgpCondition) }),
+});
+
+/** The conditions of a CiliumBGPPeerConfig (MissingAuthSecret), to `bgp-peer-config-<name>`. */
+export const PeerConfigConditionsReported = defineEvent({
+  type: 'bgp.PeerConfigConditionsReported',
+  version: 1,
+  schema: z.object({ peerConfig: z.string().min(1), observedGeneration: z.number().int().nonnegative().optional(), conditions: z.array(BgpCondition) }),
+});
+
 /** Events of the `bgp` context. */
 export const bgpEvents: EventDefinition[] = [
+  ClusterConfigConditionsReported,
+  PeerConfigConditionsReported,
   NodeStatusReported,
   PeerStateChanged,
   RouteAdvertised,
