@@ -7,6 +7,7 @@ import {
   selectAnnouncements,
   SolicitedNodeGroups,
   type DesiredAnnouncement,
+  type L2AnnouncementPolicy,
   type LeaseTimings,
   type LossReason,
   type NodeInterface,
@@ -159,6 +160,7 @@ export class L2Announcer {
     const selection = selectAnnouncements({ nodeName: this.opts.node, interfaces, ...snap });
     this.selection = selection;
     this.reportProblems(selection.problems);
+    this.reportPolicyConditions(snap.policies, selection.problems);
 
     // Ports for every interface some desired address is announced on.
     const wantPorts = new Set(selection.announcements.flatMap((a) => a.interfaces));
@@ -194,6 +196,36 @@ export class L2Announcer {
     if (key(problems) !== key(this.problems)) for (const p of problems) this.log.warn('policy cannot be applied', { policy: p.policy, condition: p.conditionType, message: p.message });
     this.problems = problems;
   }
+
+  /**
+   * Records Cilium's policy conditions when what this node sees differs from the policy's
+   * status (so the API shows them, and nodes that agree with the status stay quiet).
+   */
+  private reportPolicyConditions(policies: readonly L2AnnouncementPolicy[], problems: readonly PolicyProblem[]): void {
+    const events = this.opts.events;
+    if (!events) return;
+    const types = ['io.cilium/bad-service-selector', 'io.cilium/bad-node-selector', 'io.cilium/bad-interface-regex'] as const;
+    for (const p of policies) {
+      const name = p.metadata.name;
+      const conditions = types.map((type) => {
+        const pr = problems.find((x) => x.policy === name && x.conditionType === type);
+        return pr ? { type, status: 'True' as const, reason: 'error', message: pr.message } : { type, status: 'False' as const, reason: 'resolved', message: '' };
+      });
+      const current = ((p as { status?: { conditions?: { type: string; status: string; message?: string }[] } }).status?.conditions ?? []) as { type: string; status: string; message?: string }[];
+      const agrees = conditions.every((c) => {
+        const cur = current.find((x) => x.type === c.type);
+        return cur ? cur.status === c.status && (c.status === 'False' || cur.message === c.message) : c.status === 'False';
+      });
+      const key = JSON.stringify(conditions);
+      if (agrees || this.reportedPolicyConditions.get(name) === key) {
+        this.reportedPolicyConditions.set(name, key);
+        continue;
+      }
+      this.reportedPolicyConditions.set(name, key);
+      events.policyConditions({ policy: name, node: this.opts.node, conditions });
+    }
+  }
+  private readonly reportedPolicyConditions = new Map<string, string>();
 
   private openPort(ifname: string): void {
     const port = new InterfacePort({ ifname, gratuitousScheduleMs: this.opts.gratuitousScheduleMs ?? DEFAULT_GRATUITOUS_SCHEDULE_MS });

@@ -105,6 +105,14 @@ describe('L2 announcements through the API, ipam and bosun agent (talk manifests
     expect(leases.stdout).toMatch(new RegExp(`^cilium-l2announce-tenant-blue-gateway\\s+${node}\\s`, 'm'));
   });
 
+  it('refuses a policy with an interface expression that does not compile, naming the field (and the good policy keeps working)', async () => {
+    const bad = { apiVersion: 'cilium.io/v2alpha1', kind: 'CiliumL2AnnouncementPolicy', metadata: { name: 'broken' }, spec: { interfaces: ['eth[0-'], loadBalancerIPs: true } };
+    const err = await suite.client.applyAll([bad] as KubeObject[]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiStatusError);
+    expect((err as Error).message).toContain('spec.interfaces[0]');
+    expect(new Set(await arpingMacs('20.0.10.1')).size).toBe(1);
+  });
+
   it('never announces the Service the policy does not select', async () => {
     expect(await suite.client.tryGet('leases', 'cilium-l2announce-tenant-blue-not-announced', 'kube-system').catch(() => undefined)).toBeFalsy();
   });

@@ -75,6 +75,28 @@ describe('l2 status projection', () => {
     expect(fold([acquired('20.0.10.1', 'node-b', 2), announced(2)]).lease.status.addresses[0].announceTime).toBe('2026-11-26T10:00:00.200000Z');
   });
 
+  it('sets Cilium policy conditions: True on a problem, False once fixed, none when never broken', () => {
+    const observed = (status: 'True' | 'False', message = '') =>
+      event('l2.PolicyConditionsObserved', {
+        policy: 'policy1',
+        node: 'node-a',
+        conditions: [
+          { type: 'io.cilium/bad-service-selector', status: 'False', reason: 'resolved', message: '' },
+          { type: 'io.cilium/bad-interface-regex', status, reason: status === 'True' ? 'error' : 'resolved', message },
+        ],
+      });
+    let status: Record<string, unknown> | undefined;
+    for (const e of [observed('True', 'spec.interfaces[0]: invalid regular expression "eth[0-"'), observed('False')]) {
+      for (const c of l2StatusProjector.project(e)) {
+        expect(c.key).toEqual({ group: 'cilium.io', kind: 'CiliumL2AnnouncementPolicy', namespace: '', name: 'policy1' });
+        status = c.update(status);
+      }
+    }
+    expect((status as any).conditions).toEqual([expect.objectContaining({ type: 'io.cilium/bad-interface-regex', status: 'False', reason: 'resolved' })]);
+    const first = l2StatusProjector.project(observed('True', 'bad'))[0]!.update(undefined) as any;
+    expect(first.conditions).toEqual([expect.objectContaining({ type: 'io.cilium/bad-interface-regex', status: 'True', reason: 'error', message: 'bad' })]);
+  });
+
   it('summarizes events for describe', () => {
     expect(l2StatusProjector.summarize!(acquired('20.0.10.1', 'node-c', 2, 'node-b'))).toBe('20.0.10.1 held by node-c (fencing 2, took over from node-b)');
     expect(l2StatusProjector.summarize!(lost('20.0.10.1', 'node-b', 1, 'link-down'))).toBe('20.0.10.1 released by node-b: link-down');

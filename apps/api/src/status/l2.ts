@@ -196,8 +196,34 @@ const announced = (e: EventEnvelope): StatusChange[] => {
   return [leaseChange(d, e.occurredAt, undefined, (prev) => (!prev || prev.fencingToken !== d.fencingToken ? null : { ...prev, announceTime: microTime(d.at) }))];
 };
 
+/**
+ * Cilium's policy conditions: a problem sets its condition True (reason `error`); once fixed it
+ * turns False, and a policy that never had the problem gets no condition at all.
+ */
+const policyConditions = (e: EventEnvelope): StatusChange[] => {
+  const d = e.data as { policy: string; conditions: { type: string; status: 'True' | 'False'; reason: string; message: string }[] };
+  return [
+    {
+      key: { group: 'cilium.io', kind: 'CiliumL2AnnouncementPolicy', namespace: '', name: d.policy },
+      update: (status) => {
+        let conditions = (status?.conditions as Condition[] | undefined) ?? [];
+        let changed = false;
+        for (const c of d.conditions) {
+          const prev = conditions.find((x) => x.type === c.type);
+          if (!prev && c.status === 'False') continue;
+          if (prev && prev.status === c.status && prev.message === c.message) continue;
+          const lastTransitionTime = prev && prev.status === c.status ? prev.lastTransitionTime : e.occurredAt.replace(/\.\d+Z$/, 'Z');
+          conditions = upsertCondition(conditions, { type: c.type, status: c.status, reason: c.reason, message: c.message, lastTransitionTime });
+          changed = true;
+        }
+        return changed ? { ...(status ?? {}), conditions } : status;
+      },
+    },
+  ];
+};
+
 export const l2StatusProjector: StatusProjector = {
-  eventTypes: ['l2.LeaseAcquired', 'l2.LeaseLost', 'l2.Announced'],
+  eventTypes: ['l2.LeaseAcquired', 'l2.LeaseLost', 'l2.Announced', 'l2.PolicyConditionsObserved'],
   project(event: EventEnvelope): StatusChange[] {
     switch (event.type) {
       case 'l2.LeaseAcquired':
@@ -206,6 +232,8 @@ export const l2StatusProjector: StatusProjector = {
         return lost(event);
       case 'l2.Announced':
         return announced(event);
+      case 'l2.PolicyConditionsObserved':
+        return policyConditions(event);
       default:
         return [];
     }

@@ -1,5 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { L2Announced, L2LeaseAcquired, L2LeaseLost, l2LeaseStreamId, type L2AnnouncedData, type L2LeaseAcquiredData, type L2LeaseLostData } from '@bosun/contracts';
+import {
+  L2Announced,
+  L2LeaseAcquired,
+  L2LeaseLost,
+  L2PolicyConditionsObserved,
+  l2LeaseStreamId,
+  l2PolicyStreamId,
+  type L2AnnouncedData,
+  type L2LeaseAcquiredData,
+  type L2LeaseLostData,
+  type L2PolicyConditionsObservedData,
+} from '@bosun/contracts';
 import type { EventStore } from '@bosun/event-store';
 import type { ServiceRef } from '@bosun/l2';
 
@@ -77,6 +88,10 @@ export class L2EventRecorder {
         causationId: t?.acquiredEventIds.get(`${service.namespace}/${service.name}`) ?? null,
       });
     }
+  }
+
+  policyConditions(data: L2PolicyConditionsObservedData): void {
+    this.push({ streamId: l2PolicyStreamId(data.policy), type: L2PolicyConditionsObserved.type, data, id: randomUUID(), correlationId: randomUUID(), causationId: null });
   }
 
   get pending(): number {

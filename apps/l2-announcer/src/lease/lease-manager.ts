@@ -199,7 +199,7 @@ export class LeaseManager {
     while (this.running) {
       const started = monotonicMs();
       try {
-        await this.round();
+        await this.roundWithWatchdog();
         this.consecutiveErrors = 0;
         this.lastError = null;
       } catch (e) {
@@ -220,6 +220,22 @@ export class LeaseManager {
       });
       this.wake = null;
     }
+  }
+
+  /**
+   * A round whose queries hang (a half-open connection, a stuck server) must not stall the loop
+   * for ever: our leases are already safe (the fence passes by itself), but to recover we drop
+   * the session after a while and start over with a new membership.
+   */
+  private async roundWithWatchdog(): Promise<void> {
+    const limitMs = Math.max(2 * this.opts.timings.leaseDurationMs, 5000);
+    const round = this.round();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([round.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), limitMs)))]).finally(() => clearTimeout(timer));
+    if (!timedOut) return;
+    await this.dropSession(`the lease database did not answer within ${limitMs} ms`);
+    await round.catch(() => undefined);
+    throw new Error(`lease round took longer than ${limitMs} ms: session dropped`);
   }
 
   private async dropSession(reason: string): Promise<void> {

@@ -78,9 +78,35 @@ export const L2Announced = defineEvent({
   }),
 });
 
+/**
+ * What an announcer found wrong (or no longer wrong) with a CiliumL2AnnouncementPolicy, as
+ * Cilium's condition types (`io.cilium/bad-service-selector`, `bad-node-selector`,
+ * `bad-interface-regex`; status True = the problem is there). Recorded on `l2-policy-<name>`
+ * only when they differ from the policy's current status, so nodes do not repeat each other.
+ */
+export const L2PolicyConditionsObserved = defineEvent({
+  type: 'l2.PolicyConditionsObserved',
+  version: 1,
+  schema: z.object({
+    policy: z.string().min(1),
+    node: z.string().min(1),
+    conditions: z.array(
+      z.object({
+        type: z.enum(['io.cilium/bad-service-selector', 'io.cilium/bad-node-selector', 'io.cilium/bad-interface-regex']),
+        status: z.enum(['True', 'False']),
+        reason: z.string(),
+        message: z.string(),
+      }),
+    ),
+  }),
+});
+
+export const l2PolicyStreamId = (policy: string): string => `l2-policy-${policy}`;
+
 export type L2LeaseAcquiredData = z.infer<typeof L2LeaseAcquired.schema>;
+export type L2PolicyConditionsObservedData = z.infer<typeof L2PolicyConditionsObserved.schema>;
 export type L2LeaseLostData = z.infer<typeof L2LeaseLost.schema>;
 export type L2AnnouncedData = z.infer<typeof L2Announced.schema>;
 
 /** Events of the `l2` context. */
-export const l2Events: EventDefinition[] = [L2LeaseAcquired, L2LeaseLost, L2Announced];
+export const l2Events: EventDefinition[] = [L2LeaseAcquired, L2LeaseLost, L2Announced, L2PolicyConditionsObserved];
