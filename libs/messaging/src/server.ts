@@ -247,6 +247,9 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
         await this.deadLetter(rt, m, `payload is not JSON: ${errorMessage(err)}`);
         return;
       }
+      // A slow handler keeps its message: tell the server it is still being worked on.
+      const ackWaitMs = rt.extras.ackWaitMs ?? this.options.ackWaitMs ?? 30_000;
+      const progress = setInterval(() => m.working(), Math.max(1_000, ackWaitMs / 2));
       try {
         await this.invoke(rt.handler, data, new JetStreamContext([m.subject, m, rt.durable]));
         m.ack();
@@ -262,6 +265,7 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
           this.log.warn('handler failed; redelivery scheduled', { consumer: rt.durable, subject: m.subject, messageId, deliveries, delayMs: delay, err: errorMessage(err) });
         }
       } finally {
+        clearInterval(progress);
         handleSeconds.observe({ consumer: rt.durable }, (performance.now() - started) / 1000);
       }
     });
