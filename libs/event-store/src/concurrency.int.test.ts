@@ -20,12 +20,13 @@ afterAll(async () => {
 describe('optimistic concurrency', () => {
   it('50 concurrent writers on one stream: every version written exactly once, every loser gets the conflict error', async () => {
     const stream = 'race-1';
+    const PER_WRITER = 3;
     const written: number[] = [];
     let conflicts = 0;
     let otherErrors = 0;
     const writer = async (w: number) => {
-      // Each writer tries to append 5 events, each time expecting the version it last read.
-      for (let seq = 0; seq < 5; ) {
+      // Each writer appends 3 events, each time expecting the version it last read.
+      for (let seq = 0; seq < PER_WRITER; ) {
         const expected = await t.store.streamVersion(stream);
         try {
           const r = await t.store.append(stream, expected, [{ type: 'test.Written', data: { writer: w, seq } }]);
@@ -46,16 +47,31 @@ describe('optimistic concurrency', () => {
     };
     await Promise.all(Array.from({ length: 50 }, (_, w) => writer(w)));
     expect(otherErrors).toBe(0);
-    // 250 successful appends, each got a distinct version 1..250.
-    expect(written.sort((a, b) => a - b)).toEqual(Array.from({ length: 250 }, (_, i) => i + 1));
+    // 150 successful appends, each got a distinct version 1..150.
+    expect(written.sort((a, b) => a - b)).toEqual(Array.from({ length: 50 * PER_WRITER }, (_, i) => i + 1));
     expect(conflicts).toBeGreaterThan(0);
     const events = await t.store.readStream(stream);
-    expect(events.map((e) => e.streamVersion)).toEqual(Array.from({ length: 250 }, (_, i) => i + 1));
+    expect(events.map((e) => e.streamVersion)).toEqual(Array.from({ length: 50 * PER_WRITER }, (_, i) => i + 1));
     // Every writer's events are in its own order.
     for (let w = 0; w < 50; w++) {
       const mine = events.filter((e) => (e.data as { writer: number }).writer === w).map((e) => (e.data as { seq: number }).seq);
-      expect(mine).toEqual([0, 1, 2, 3, 4]);
+      expect(mine).toEqual([0, 1, 2]);
     }
+  });
+
+  it('50 writers expecting the same version of an existing stream: one wins, 49 get the conflict with the actual version', async () => {
+    const base = await t.store.append('race-existing', 0, [{ type: 'test.Written', data: { writer: -1, seq: 0 } }, { type: 'test.Written', data: { writer: -1, seq: 1 } }]);
+    expect(base.nextExpectedVersion).toBe(2);
+    const results = await Promise.allSettled(
+      Array.from({ length: 50 }, (_, w) => t.store.append('race-existing', 2, [{ type: 'test.Written', data: { writer: w, seq: 2 } }])),
+    );
+    const won = results.filter((r) => r.status === 'fulfilled') as PromiseFulfilledResult<{ nextExpectedVersion: number }>[];
+    const lost = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
+    expect(won).toHaveLength(1);
+    expect(won[0]!.value.nextExpectedVersion).toBe(3);
+    expect(lost).toHaveLength(49);
+    for (const l of lost) expect(l.reason).toMatchObject({ name: 'WrongExpectedVersionError', streamId: 'race-existing', expected: 2, actual: 3 });
+    expect((await t.store.readStream('race-existing')).map((e) => e.streamVersion)).toEqual([1, 2, 3]);
   });
 
   it('50 writers all creating the same new stream: exactly one wins', async () => {
