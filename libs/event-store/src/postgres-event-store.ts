@@ -505,7 +505,8 @@ ORDER BY page.tx_order, page.global_position`;
     void (async () => {
       do {
         this.notifyAgain = false;
-        await this.query(`SELECT pg_notify($1, '')`, [notifyChannel(this.schema)], `bosun_notify_${this.schema}`).catch(() => undefined);
+        // On the store's own reader connection: it must not take a pool slot from the appends.
+        await this.reader.query(`SELECT pg_notify($1, '')`, [notifyChannel(this.schema)]).catch(() => undefined);
       } while (this.notifyAgain && !this.closed);
       this.notifying = false;
     })();
