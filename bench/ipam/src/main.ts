@@ -76,7 +76,7 @@ const drive = async (total: number, concurrency: number, op: (i: number) => Prom
 const startIpam = (schema: string): { child: ChildProcess; ready: Promise<void> } => {
   const child = spawn(process.execPath, [join(ROOT, 'apps', 'ipam', 'dist', 'main.js')], {
     cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: url, BOSUN_EVENTSTORE_SCHEMA: schema, BOSUN_HTTP_LISTEN: '127.0.0.1:0', BOSUN_IPAM_INSTANCE: 'bench', OTEL_SDK_DISABLED: 'true', LOG_LEVEL: 'info' },
+    env: { ...process.env, DATABASE_URL: url, BOSUN_EVENTSTORE_SCHEMA: schema, BOSUN_HTTP_LISTEN: '127.0.0.1:0', BOSUN_IPAM_INSTANCE: 'bench', OTEL_SDK_DISABLED: 'true', LOG_LEVEL: process.env['BENCH_IPAM_LOG_LEVEL'] ?? 'info' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const ready = new Promise<void>((resolve, reject) => {
@@ -91,6 +91,7 @@ const startIpam = (schema: string): { child: ChildProcess; ready: Promise<void> 
         try {
           const j = JSON.parse(line) as { msg?: string; address?: string; level?: string };
           if (j.level === 'error' || j.level === 'warn') log(`ipam: ${line}`);
+          if (process.env['BENCH_IPAM_LOG_LEVEL'] === 'debug' && j.level === 'debug') process.stderr.write(`${line}\n`);
           if (j.msg === 'health and metrics endpoints listening' && j.address) address = j.address;
           if (j.msg === 'ipam is running') {
             void (async () => {
