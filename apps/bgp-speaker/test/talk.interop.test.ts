@@ -121,6 +121,33 @@ describe('bgp-speaker with the talk manifests against BIRD', () => {
     const out = await exec(process.execPath, [join(suite.root, 'apps/cli/bin/bosun.js'), 'bgp', 'peers'], { env: { ...process.env, ...suite.env } }).catch((e: Error) => ({ stdout: e.message }));
     expect(out.stdout).toMatch(/^Node\s+Local AS\s+Peer AS\s+Peer Address\s+Session State\s+Uptime\s+Family\s+Received\s+Advertised/);
     expect(out.stdout).toMatch(/node-1\s+65000\s+65000\s+fd00:10::1\s+established\s+\S+\s+ipv4\/unicast\s+0\s+\d+/);
+    // bosun bgp routes advertised --node node-1, like cilium bgp routes advertised ipv4 unicast
+    const routes = await exec(process.execPath, [join(suite.root, 'apps/cli/bin/bosun.js'), 'bgp', 'routes', 'advertised', 'ipv4', 'unicast', '--node', 'node-1'], { env: { ...process.env, ...suite.env } });
+    expect(routes.stdout.split('\n')[0]).toMatch(/^Node\s+VRouter\s+Peer\s+Prefix\s+NextHop\s+Age\s+Attrs$/);
+    expect(routes.stdout).toMatch(/node-1\s+65000\s+fd00:10::1\s+20\.0\.10\.1\/32\s+10\.99\.0\.11\s+\S+\s+\[\{Origin: i\}/);
+    expect(routes.stdout).not.toMatch(/^node-2/m);
+  });
+
+  it('serves /healthz, /readyz and the Cilium BGP metrics inside the node', async () => {
+    const get = async (path: string): Promise<{ status: number; body: string }> => {
+      const script = `fetch('http://127.0.0.1:9103${path}').then(async (r) => { process.stdout.write(JSON.stringify({ status: r.status, body: await r.text() })); })`;
+      const r = await suite.topology.node('node-1').namespace.exec(process.execPath, ['-e', script]);
+      return JSON.parse(r.stdout) as { status: number; body: string };
+    };
+    expect((await get('/healthz')).status).toBe(200);
+    const ready = await get('/readyz');
+    expect(ready.status).toBe(200);
+    expect(ready.body).toContain('[+]bgp-reconcile ok');
+    const metrics = await waitFor(async () => {
+      const m = (await get('/metrics')).body;
+      return /cilium_bgp_control_plane_advertised_routes\{[^}]*\} [1-9]/.test(m) ? m : undefined;
+    }, { description: 'advertised routes in the metrics', timeoutMs: 30_000 });
+    // Cilium's labels (plus the process-wide `service` label every Bosun metric carries)
+    expect(metrics).toMatch(/cilium_bgp_control_plane_session_state\{vrouter="65000",neighbor="\[fd00:10::1\]:179",neighbor_asn="65000"[^}]*\} 1/);
+    expect(metrics).toMatch(/cilium_bgp_control_plane_advertised_routes\{vrouter="65000",neighbor="\[fd00:10::1\]:179",neighbor_asn="65000",afi="ipv4",safi="unicast"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/cilium_bgp_control_plane_received_routes\{[^}]*afi="ipv4",safi="unicast"[^}]*\} 0/);
+    expect(metrics).toMatch(/cilium_bgp_control_plane_reconcile_run_duration_seconds_count\{[^}]*vrouter="65000"[^}]*\} [1-9]/);
+    expect(metrics).toContain('# TYPE cilium_bgp_control_plane_reconcile_errors_total counter');
   });
 
   it('a missing auth Secret → a clear condition and event, no crash, no unauthenticated session', async () => {
