@@ -6,6 +6,7 @@ import type { L2AnnouncerConfig } from './config';
 import { L2EventRecorder } from './events/recorder';
 import { VipDevice } from './kernel/vip-device';
 import { PgLeaseStore } from './lease/pg-lease-store';
+import { HolderWatch } from './lease/holder-watch';
 import { createClusterView } from './view/create-view';
 
 export const L2_CONFIG = Symbol('L2_CONFIG');
@@ -33,6 +34,7 @@ export class AnnouncerService implements OnApplicationBootstrap, OnApplicationSh
       view: await createClusterView(c, log),
       timings: c.timings,
       handoverAfterMs: c.handoverAfterMs,
+      holderWatch: new HolderWatch({ connectionString: c.databaseUrl, schema: c.leaseSchema, wake: () => this.announcer?.leaseManager.poke(), log: (msg, f) => log.warn(msg, f) }),
       connectLeaseStore: (onSessionLost) => PgLeaseStore.connect({ connectionString: c.databaseUrl, schema: c.leaseSchema, node: c.node, timings: c.timings, onSessionLost }),
       vip: c.vipDevice ? new VipDevice(c.vipDevice, (msg, f) => log.warn(msg, f)) : null,
       events,

@@ -21,6 +21,7 @@ import type { Logger } from '@bosun/telemetry';
 import type { ClusterView } from './view/cluster-view';
 import { LeaseManager, type HeldLease } from './lease/lease-manager';
 import type { LeaseGrant, PgLeaseStore } from './lease/pg-lease-store';
+import type { HolderWatch } from './lease/holder-watch';
 import type { VipDevice } from './kernel/vip-device';
 import type { L2EventRecorder } from './events/recorder';
 import { l2Metrics } from './metrics';
@@ -31,6 +32,8 @@ export interface L2AnnouncerOptions {
   readonly timings: LeaseTimings;
   readonly handoverAfterMs: number;
   readonly connectLeaseStore: (onSessionLost: (reason: string) => void) => Promise<PgLeaseStore>;
+  /** Wakes the election when a holder dies or leases are released (null: poll only). */
+  readonly holderWatch?: HolderWatch | null;
   /** Null: do not put addresses on a local interface (the responder still answers). */
   readonly vip: VipDevice | null;
   readonly events: L2EventRecorder | null;
@@ -81,6 +84,7 @@ export class L2Announcer {
       timings: opts.timings,
       handoverAfterMs: opts.handoverAfterMs,
       connect: opts.connectLeaseStore,
+      watch: opts.holderWatch ?? null,
       log: (level, msg, fields) => this.log[level](msg, fields),
       hooks: {
         acquired: (lease, grant) => this.onAcquired(lease, grant),
@@ -99,6 +103,7 @@ export class L2Announcer {
     this.opts.view.onChange(() => this.scheduleReconcile());
     await this.opts.view.start();
     this.startLinkMonitor();
+    await this.opts.holderWatch?.start();
     this.leases.start();
     await this.reconcile();
     this.timer = setInterval(() => this.scheduleReconcile(), this.opts.linkScanIntervalMs ?? 1000);

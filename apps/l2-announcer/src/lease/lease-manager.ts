@@ -19,6 +19,8 @@ import {
   type WithdrawReason,
 } from '@bosun/l2';
 import { serviceKey } from '@bosun/l2';
+import { rendezvousOrder } from '@bosun/l2';
+import type { HolderWatch } from './holder-watch';
 import type { LeaseGrant, PgLeaseStore } from './pg-lease-store';
 
 export interface HeldLease {
@@ -42,6 +44,8 @@ export interface LeaseManagerOptions extends ElectionOptions {
   /** Opens a new database session (a new membership). */
   readonly connect: (onSessionLost: (reason: string) => void) => Promise<PgLeaseStore>;
   readonly hooks: LeaseManagerHooks;
+  /** Wakes rounds the moment a holder we would succeed dies or leases are released (optional). */
+  readonly watch?: HolderWatch | null;
   readonly log?: (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -81,10 +85,12 @@ export class LeaseManager {
     this.loopDone = this.loop();
   }
 
-  /** Run a round now instead of at the next retry period (coalesced). */
+  /** Run a round now instead of at the next retry period (coalesced; a poke during a round runs one more). */
   poke(): void {
+    this.wakeRequested = true;
     this.wake?.();
   }
+  private wakeRequested = false;
 
   /** The addresses this node should compete for; anything else it holds is released. */
   setDesired(announcements: readonly DesiredAnnouncement[], withdrawn: ReadonlyMap<string, WithdrawReason> = new Map()): void {
@@ -210,6 +216,10 @@ export class LeaseManager {
       }
       this.ticks++;
       if (!this.running) break;
+      if (this.wakeRequested && this.consecutiveErrors === 0) {
+        this.wakeRequested = false;
+        continue;
+      }
       const wait = Math.max(0, this.opts.timings.retryPeriodMs - (monotonicMs() - started));
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, this.consecutiveErrors > 0 ? Math.min(this.opts.timings.retryPeriodMs * 2 ** Math.min(this.consecutiveErrors, 4), 5000) : wait);
@@ -219,6 +229,7 @@ export class LeaseManager {
         };
       });
       this.wake = null;
+      this.wakeRequested = false;
     }
   }
 
@@ -292,10 +303,19 @@ export class LeaseManager {
     // 4. Observe every lease we contend for or hold.
     const observed = await store.observe([...this.leases.keys()]);
     const self = { node: this.opts.node, memberId: store.memberId! };
+    const successorOf = new Set<number>();
     for (const [address, o] of observed) {
       if (!this.leases.has(address)) continue;
-      this.command(address, { type: 'Observe', at: monotonicMs(), self, holder: o.holder, candidates: o.candidates.filter((c) => c.node !== self.node) });
+      const others = o.candidates.filter((c) => c.node !== self.node);
+      this.command(address, { type: 'Observe', at: monotonicMs(), self, holder: o.holder, candidates: others });
+      // Holders we would succeed first: watch them, to take over the moment they die.
+      const h = o.holder;
+      if (h && h.valid && h.memberId !== self.memberId && this.leases.get(address)?.status === 'Contending') {
+        const order = rendezvousOrder(address, [self.node, ...others.filter((c) => c.node !== h.node).map((c) => c.node)]);
+        if (order[0] === self.node) successorOf.add(h.memberId);
+      }
     }
+    this.opts.watch?.set(successorOf);
     await this.flushReleases(store);
 
     // 5. Take what is due, while our membership is valid.
@@ -350,6 +370,7 @@ export class LeaseManager {
     const s = this.store;
     this.store = null;
     await s?.close();
+    await this.opts.watch?.close();
     this.member = initialMemberState();
   }
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropSchema, dropStaleSchemas, testDatabaseUrl, testSchemaName, withPgClient } from '@bosun/testing';
 import type { LeaseTimings } from '@bosun/l2';
 import { PgLeaseStore } from './pg-lease-store';
+import { HolderWatch } from './holder-watch';
 
 const timings: LeaseTimings = { leaseDurationMs: 400, renewDeadlineMs: 250, retryPeriodMs: 50 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -105,6 +106,34 @@ describe('PgLeaseStore (real Postgres)', () => {
     expect([...holders.values()].every((n) => n === 1)).toBe(true);
     const tokens = await withPgClient(async (c) => (await c.query(`SELECT DISTINCT fencing_token FROM "${schema}".leases WHERE address LIKE '10.0.5.%'`)).rows);
     expect(tokens).toEqual([{ fencing_token: '1' }]);
+  });
+
+  it('wakes a successor the moment the holder process is gone, and on releases', async () => {
+    const a = await open('node-w1');
+    const b = await open('node-w2');
+    const wakes: string[] = [];
+    const watch = new HolderWatch({ connectionString: testDatabaseUrl(), schema, wake: (why) => wakes.push(why) });
+    try {
+      await watch.start();
+      const [g] = (await a.acquire([req('10.0.6.1')])).grants;
+      watch.set([a.memberId!]);
+      await sleep(100);
+      expect(wakes).toEqual([]);
+      // A waiter in share mode never makes a member look alive.
+      const c = await open('node-w3');
+      await c.acquire([req('10.0.6.2')]);
+      await c.release([{ address: '10.0.6.2', fencingToken: 1 }]);
+      for (let i = 0; i < 50 && wakes.length === 0; i++) await sleep(10);
+      expect(wakes).toEqual(['leases released']);
+      await a.abandon();
+      for (let i = 0; i < 100 && wakes.length < 2; i++) await sleep(10);
+      expect(wakes[1]).toBe(`holder member ${a.memberId} is gone`);
+      expect((await b.observe(['10.0.6.1'])).get('10.0.6.1')!.holder).toMatchObject({ node: 'node-w1', valid: false });
+      expect((await b.acquire([req('10.0.6.1')])).grants.map((x) => x.fencingToken)).toEqual([g!.fencingToken + 1]);
+      expect(watch.watching).toEqual([]);
+    } finally {
+      await watch.close();
+    }
   });
 
   it('reports the loss of its session', async () => {

@@ -10,6 +10,9 @@ export const validateLeaseSchema = (schema: string): string => {
 
 export const DEFAULT_LEASE_SCHEMA = 'l2';
 
+/** LISTEN/NOTIFY channel on which releases of leases in `schema` are announced. */
+export const releaseChannel = (schema: string): string => `bosun_l2_released_${schema}`;
+
 /** First key of our session-level advisory locks: one per schema, so test schemas never collide. */
 export const lockClassFor = (schema: string): number => {
   let h = 0x811c9dc5;
@@ -17,7 +20,8 @@ export const lockClassFor = (schema: string): number => {
   return (h >>> 0) & 0x7fffffff;
 };
 
-const SCHEMA_VERSION = 2;
+// v3: liveness counts only the holder's own (exclusive) lock: contenders wait on it in share mode.
+const SCHEMA_VERSION = 3;
 
 const ddl = (s: string, lockClass: number): string => `
 CREATE TABLE IF NOT EXISTS ${s}.members (
@@ -56,7 +60,7 @@ CREATE OR REPLACE VIEW ${s}.live_members AS
    WHERE m.expires_at > clock_timestamp()
      AND EXISTS (SELECT 1 FROM pg_locks pl
                   WHERE pl.locktype = 'advisory' AND pl.classid = ${lockClass}::oid AND pl.objid = m.member_id::oid
-                    AND pl.objsubid = 2 AND pl.granted
+                    AND pl.objsubid = 2 AND pl.granted AND pl.mode = 'ExclusiveLock'
                     AND pl.database = (SELECT d.oid FROM pg_database d WHERE d.datname = current_database()));
 
 -- Takes free or dead-held leases for member p_me. Safety against a holder that is renewing at
@@ -95,7 +99,7 @@ BEGIN
           OR NOT EXISTS (SELECT 1 FROM ${s}.members m WHERE m.member_id = l.holder_member AND m.expires_at > clock_timestamp())
           OR NOT EXISTS (SELECT 1 FROM pg_locks pl
                           WHERE pl.locktype = 'advisory' AND pl.database = v_db AND pl.classid = p_class::oid
-                            AND pl.objid = l.holder_member::oid AND pl.objsubid = 2 AND pl.granted))
+                            AND pl.objid = l.holder_member::oid AND pl.objsubid = 2 AND pl.granted AND pl.mode = 'ExclusiveLock'))
   RETURNING l.address, l.fencing_token, l.acquired_at, l.transitions, (SELECT p.holder_node FROM prev p WHERE p.address = l.address);
 END
 $fn$;
@@ -212,7 +216,7 @@ export class PgLeaseStore {
   private validMembersCte(): string {
     return `live AS (
       SELECT objid::int8 AS member_id FROM pg_locks
-       WHERE locktype = 'advisory' AND classid = ${this.lockClass}::oid AND objsubid = 2 AND granted
+       WHERE locktype = 'advisory' AND classid = ${this.lockClass}::oid AND objsubid = 2 AND granted AND mode = 'ExclusiveLock'
          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
     ), valid AS (
       SELECT m.member_id, m.node, m.started_at FROM ${this.s}.members m JOIN live l ON l.member_id = m.member_id
@@ -325,6 +329,12 @@ export class PgLeaseStore {
         WHERE l.address = r.address AND l.fencing_token = r.token AND l.holder_member = $1`,
       [this.me(), leases.map((l) => l.address), leases.map((l) => l.fencingToken)],
     );
+    await this.notifyReleased();
+  }
+
+  /** Wakes contenders (they LISTEN on `releaseChannel`) instead of letting them wait for their next round. */
+  private async notifyReleased(): Promise<void> {
+    await this.client.query(`SELECT pg_notify($1, $2)`, [releaseChannel(this.schema), this.opts.node]);
   }
 
   /** Forgets members that died more than a minute ago (their candidacies go with them). */
@@ -347,6 +357,7 @@ export class PgLeaseStore {
       if (this.memberIdValue !== null && !this.lost) {
         await this.client.query(`UPDATE ${this.s}.leases SET holder_member = NULL, holder_node = NULL, released_at = clock_timestamp() WHERE holder_member = $1`, [this.memberIdValue]);
         await this.client.query(`DELETE FROM ${this.s}.members WHERE member_id = $1`, [this.memberIdValue]);
+        await this.notifyReleased();
       }
     } catch {
       /* the session is going anyway */
