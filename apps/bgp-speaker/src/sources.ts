@@ -118,7 +118,22 @@ export class ApiInputSource implements InputSource {
   snapshot(): BgpInputs | undefined {
     if (!this.all.every((i) => i.isSynced)) return undefined;
     const node = this.node.get(this.config.node);
-    if (!node) return undefined; // not registered (yet): `bosun agent` applies it before starting us
+    if (!node) {
+      // Not registered, or deleted: no ClusterConfig can select it, so no BGP runs on it (and
+      // a NodeConfig it had is removed), as when Cilium's node goes away.
+      return {
+        node: { name: this.config.node, labels: {}, addresses: [], podCIDRs: [] },
+        clusterConfigs: [],
+        peerConfigs: [],
+        advertisements: [],
+        nodeConfigOverrides: [],
+        ...(this.nodeConfig.get(this.config.node) ? { existingNodeConfig: this.nodeConfig.get(this.config.node)! } : {}),
+        services: [],
+        endpointSlices: [],
+        secrets: new Map(),
+        secretsNamespace: this.config.secretsNamespace,
+      };
+    }
     const secrets = new Map<string, SecretValue>();
     for (const [name, v] of this.secretValues) secrets.set(name, { namespace: this.config.secretsNamespace, name, data: v.data });
     const existing = this.nodeConfig.get(this.config.node);
