@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { admit } from '@bosun/resources';
 import type { IpamEvent } from '@bosun/contracts';
-import { allocationsOf, decide, evolve, initialState, parseAddress, parseCidr, serviceKey, DEFAULT_CONFIG, type IpamStateEvent } from '@bosun/ipam';
+import { allocationsOf, decide, evolve, initialState, parseAddress, parseCidr, serviceKey, DEFAULT_CONFIG, type IpamStateEvent } from '../src';
 import { Fixture, snapshot, T0 } from './fixture';
 
 const seed = (file: string): Record<string, unknown> => {

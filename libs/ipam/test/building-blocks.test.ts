@@ -12,7 +12,7 @@ import {
   DEFAULT_CONFIG,
   type AddressRange,
   type ServiceSpec,
-} from '@bosun/ipam';
+} from '../src';
 
 const v4range = (a: number, b: number): AddressRange => ({ family: 'IPv4', from: BigInt(0x0a000000 + a), to: BigInt(0x0a000000 + b) });
 

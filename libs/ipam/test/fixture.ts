@@ -12,7 +12,7 @@ import {
   type IpamConfig,
   type IpamState,
   type IpamStateEvent,
-} from '@bosun/ipam';
+} from '../src';
 
 /**
  * Drives the decider as the ipam service does: a resource event is evolved into the state,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { selectorMatches } from '@bosun/resources';
-import { decide, rangeContaining, sharingIncompatibility, DEFAULT_CONFIG, type IpamState } from '@bosun/ipam';
+import { decide, rangeContaining, sharingIncompatibility, DEFAULT_CONFIG, type IpamState } from '../src';
 import { Fixture, snapshot, type PoolDef, type SvcDef } from './fixture';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, decide, parseAddress, parseCidr, type IpamConfig } from '@bosun/ipam';
+import { DEFAULT_CONFIG, decide, parseAddress, parseCidr, type IpamConfig } from '../src';
 import { Fixture, snapshot, type PoolDef, type SvcDef } from './fixture';
 
 /**
