@@ -1,6 +1,6 @@
 import { GATEWAY_API_VERSION, GATEWAY_NAME_LABEL, LBIPAM_IPS_ANNOTATION, OWNING_GATEWAY_LABEL, SERVICE_NAME_PREFIX } from './constants';
 import type { ListenerDecision } from './listeners';
-import type { Gateway, OwnerReference, ServicePort } from './types';
+import type { Gateway, OwnerReference, Service, ServicePort } from './types';
 
 /** FNV-1a (32 bit), hex: a short, stable suffix for names that must be shortened. */
 const fnv1a = (s: string): string => {
@@ -82,4 +82,23 @@ export const desiredService = (gw: Gateway, listeners: readonly ListenerDecision
     },
     spec: { type: 'LoadBalancer', ports },
   };
+};
+
+/**
+ * Whether the Service as it is differs from what the translator applies in any field the
+ * translator owns (labels and annotations it sets, owner, type, ports), so an apply is due.
+ * Fields others added (more labels, status, clusterIP, nodePorts…) do not count.
+ */
+export const serviceDrifted = (desired: GatewayService, current: Service | undefined): boolean => {
+  if (!current) return true;
+  const m = current.metadata;
+  for (const [k, v] of Object.entries(desired.metadata.labels)) if (m.labels?.[k] !== v) return true;
+  for (const [k, v] of Object.entries(desired.metadata.annotations ?? {})) if (m.annotations?.[k] !== v) return true;
+  const owners = (m.ownerReferences ?? []).map((r) => `${r.apiVersion}|${r.kind}|${r.name}|${r.uid}|${r.controller === true}`);
+  const want = desired.metadata.ownerReferences.map((r) => `${r.apiVersion}|${r.kind}|${r.name}|${r.uid}|${r.controller === true}`);
+  if (owners.length !== want.length || owners.some((o, i) => o !== want[i])) return true;
+  if (current.spec?.type !== desired.spec.type) return true;
+  const ports = (current.spec?.ports ?? []).map((p) => `${p.name ?? ''}|${p.port}|${p.protocol ?? 'TCP'}`);
+  const wantPorts = desired.spec.ports.map((p) => `${p.name ?? ''}|${p.port}|${p.protocol ?? 'TCP'}`);
+  return ports.length !== wantPorts.length || ports.some((p, i) => p !== wantPorts[i]);
 };

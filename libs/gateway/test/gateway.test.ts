@@ -128,3 +128,21 @@ describe('hostnames and conditions (building blocks)', () => {
     expect(mergeConditions(next, [{ type: 'Accepted', status: 'False', reason: 'Invalid', message: '' }], '2026-03-01T00:00:00Z', new Set(['Accepted']))[0]).toMatchObject({ lastTransitionTime: '2026-03-01T00:00:00Z' });
   });
 });
+
+describe('Service drift (when to apply again)', () => {
+  it('given the applied Service, then no drift; a changed owned field is drift; fields of others are not', async () => {
+    const { serviceDrifted } = await import('@bosun/gateway');
+    const w = World.withDefaultClass().given(gateway('gw', 'ns', [http('http')], { infrastructure: { labels: { color: 'blue' } } }));
+    const t = w.translate();
+    const desired = t.gateways[0]!.service!;
+    expect(serviceDrifted(desired, undefined)).toBe(true);
+    w.settle(t);
+    const stored = w.get('Service', 'ns', 'cilium-gateway-gw')!;
+    expect(serviceDrifted(desired, stored as never)).toBe(false);
+    const withOthers = { ...stored, metadata: { ...stored.metadata, labels: { ...stored.metadata.labels, team: 'x' }, annotations: { 'other.io/a': 'b' } }, spec: { ...stored.spec, externalTrafficPolicy: 'Local' } };
+    expect(serviceDrifted(desired, withOthers as never)).toBe(false);
+    expect(serviceDrifted(desired, { ...stored, metadata: { ...stored.metadata, labels: { ...stored.metadata.labels, color: 'green' } } } as never)).toBe(true);
+    expect(serviceDrifted(desired, { ...stored, spec: { ...stored.spec, ports: [{ name: 'port-81', port: 81, protocol: 'TCP' }] } } as never)).toBe(true);
+    expect(serviceDrifted(desired, { ...stored, metadata: { ...stored.metadata, ownerReferences: [] } } as never)).toBe(true);
+  });
+});
