@@ -67,6 +67,12 @@ RUN ln -s apps/observability/dist/main.js /app/main.js
 USER node
 CMD ["/app/main.js"]
 
+FROM runtime AS gateway-translator
+ENV OTEL_SERVICE_NAME=bosun-gateway-translator
+RUN ln -s apps/gateway-translator/dist/main.js /app/main.js
+USER node
+CMD ["/app/main.js"]
+
 FROM runtime AS bgp-speaker
 ENV OTEL_SERVICE_NAME=bosun-bgp-speaker
 RUN ln -s apps/bgp-speaker/dist/main.js /app/main.js
