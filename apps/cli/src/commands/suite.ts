@@ -15,7 +15,7 @@ import { bosunHome } from '@bosun/client';
 type Role = 'service' | 'agent' | 'cli';
 const DEFAULT_ROLES: Record<string, Role> = { cli: 'cli', 'bgp-speaker': 'agent', 'l2-announcer': 'agent', 'gateway-proxy': 'agent', policy: 'agent' };
 /** Where each service answers `/readyz` (CONTRIBUTING's BOSUN_HTTP_LISTEN defaults). */
-const HEALTH_PORTS: Record<string, number> = { ipam: 9101, observability: 9102, 'bgp-speaker': 9103, 'l2-announcer': 9104 };
+const HEALTH_PORTS: Record<string, number> = { ipam: 9101, observability: 9102, 'bgp-speaker': 9103, 'l2-announcer': 9104, 'gateway-translator': 9105 };
 
 export const API_HTTP = '127.0.0.1:8080';
 export const API_HTTPS = '127.0.0.1:8443';
