@@ -194,6 +194,20 @@ describe('gateway-translator: the talk through the API, ipam and the translator'
     expect((await get('services', 'cilium-gateway-gateway-blue', 'tenant-blue'))!.metadata!.resourceVersion).toBe(before.svc);
   });
 
+  it('a restarted translator rebuilds its view and writes nothing that is already right', async () => {
+    const before = { gw: (await get('gateways', 'gateway-blue', 'tenant-blue'))!.metadata!.resourceVersion, svc: (await get('services', 'cilium-gateway-gateway-blue', 'tenant-blue'))!.metadata!.resourceVersion, gc: (await get('gatewayclasses', 'cilium'))!.metadata!.resourceVersion };
+    const old = procs.find((p) => p.command.some((c) => c.includes('gateway-translator')))!;
+    await old.stop(5000);
+    procs.splice(procs.indexOf(old), 1);
+    const port = Number(new URL(translatorHttp).port);
+    const again = start('gateway-translator', { BOSUN_SERVER: `http://127.0.0.1:${new URL((client.config.server)).port}`, BOSUN_TOKEN: 'unused', BOSUN_HTTP_LISTEN: `127.0.0.1:${port}` });
+    await ready(again, `${translatorHttp}/readyz`, 'the restarted gateway-translator');
+    await waitFor(async () => (await translatorRuns()) > 0, { description: 'a run of the restarted translator', timeoutMs: 30_000 });
+    expect((await get('gateways', 'gateway-blue', 'tenant-blue'))!.metadata!.resourceVersion).toBe(before.gw);
+    expect((await get('services', 'cilium-gateway-gateway-blue', 'tenant-blue'))!.metadata!.resourceVersion).toBe(before.svc);
+    expect((await get('gatewayclasses', 'cilium'))!.metadata!.resourceVersion).toBe(before.gc);
+  });
+
   it('HTTPRoutes: attached from the Gateway namespace (RefNotPermitted until a ReferenceGrant), refused from another namespace (from: Same)', async () => {
     const routeTo = (name: string, ns: string): Obj => ({
       apiVersion: 'gateway.networking.k8s.io/v1',
