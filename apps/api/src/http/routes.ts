@@ -4,7 +4,7 @@ import type { EventStore } from '@bosun/event-store';
 import { renderMetrics } from '@bosun/telemetry';
 import { apiVersionOf, kindByGroupKind, kindByGroupPlural, parseApiVersion, type FieldValidation, type KindInfo } from '@bosun/resources';
 import { authorize, canReadSecretValues, type Authenticator, type User, type Verb } from '../auth/auth';
-import { apiGroup, apiGroupList, apiResourceList, apiVersions, openApiV2Document, openApiV3Document, openApiV3Root } from '../k8s/discovery';
+import { AGGREGATED_DISCOVERY_CONTENT_TYPE, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, openApiV2Document, openApiV3Document, openApiV3Root, wantsAggregatedDiscovery } from '../k8s/discovery';
 import { ApiError, badRequest, notFound, statusBody } from '../k8s/errors';
 import { parseFieldSelector, parseLabelSelector, matchesSelectors } from '../k8s/selectors';
 import { columnDefinitions, rowCells } from '../k8s/tables';
@@ -188,7 +188,11 @@ export const registerRoutes = (app: FastifyInstance, deps: RouteDeps): void => {
     const q = req.query as Record<string, unknown>;
     // discovery and OpenAPI
     if (method === 'GET') {
-      if (path === '/api' || path === '/api/') return send(reply, 200, apiVersions());
+      const api = path === '/api' || path === '/api/';
+      if ((api || path === '/apis' || path === '/apis/') && wantsAggregatedDiscovery(req.headers.accept)) {
+        return reply.code(200).header('content-type', AGGREGATED_DISCOVERY_CONTENT_TYPE).header('vary', 'Accept').send(JSON.stringify(aggregatedDiscovery(api)));
+      }
+      if (api) return send(reply, 200, apiVersions());
       if (path === '/apis' || path === '/apis/') return send(reply, 200, apiGroupList());
       if (path === '/openapi/v2') {
         const accept = String(req.headers.accept ?? '');

@@ -145,3 +145,36 @@ export const openApiV2Document = (): Record<string, unknown> => {
   for (const k of KINDS) for (const v of k.versions) definitions[defName(k, v)] = schemaOf(k, v);
   return { swagger: '2.0', info: { title: 'Bosun', version: 'v1' }, paths: {}, definitions };
 };
+
+/**
+ * Aggregated discovery (`apidiscovery.k8s.io/v2` `APIGroupDiscoveryList`): what kubectl asks for
+ * first on `/api` and `/apis`, so that one request describes every group instead of one per
+ * group-version. `core` selects the legacy group (`/api`) or the named groups (`/apis`).
+ */
+export const aggregatedDiscovery = (core: boolean): Record<string, unknown> => ({
+  kind: 'APIGroupDiscoveryList',
+  apiVersion: 'apidiscovery.k8s.io/v2',
+  metadata: {},
+  items: [...groups()]
+    .filter(([g]) => (g === '') === core)
+    .map(([g, versions]) => ({
+      metadata: { name: g, creationTimestamp: null },
+      versions: versions.map((v) => ({
+        version: v,
+        freshness: 'Current',
+        resources: kindsIn(g, v).map((k) => ({
+          resource: k.plural,
+          responseKind: { group: k.group, version: v, kind: k.kind },
+          scope: k.namespaced ? 'Namespaced' : 'Cluster',
+          singularResource: k.singular,
+          verbs: k.projected ? READ : ALL,
+          ...(k.shortNames.length ? { shortNames: k.shortNames } : {}),
+          ...(k.categories.length ? { categories: k.categories } : {}),
+          ...(k.hasStatus && !k.projected ? { subresources: [{ subresource: 'status', responseKind: { group: k.group, version: v, kind: k.kind }, verbs: ['get', 'patch', 'update'] }] } : {}),
+        })),
+      })),
+    })),
+});
+
+export const AGGREGATED_DISCOVERY_CONTENT_TYPE = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
+export const wantsAggregatedDiscovery = (accept: string | undefined): boolean => /g=apidiscovery\.k8s\.io;\s*v=v2;\s*as=APIGroupDiscoveryList/.test(accept ?? '');
