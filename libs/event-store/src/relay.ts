@@ -3,7 +3,7 @@ import { headers as natsHeaders, nanos, type NatsConnection } from '@nats-io/tra
 import { jetstream, jetstreamManager, RetentionPolicy, StorageType, type JetStreamManager, type PubAck } from '@nats-io/jetstream';
 import { EVENTS_STREAM, SUBJECT_PREFIX, subjectFor, type EventEnvelope } from '@bosun/contracts';
 import { counter, createLogger, currentTraceContext, gauge, histogram, injectTraceHeaders, withProducerSpan, type Logger } from '@bosun/telemetry';
-import type { PostgresEventStore } from './postgres-event-store';
+import type { Page, PostgresEventStore } from './postgres-event-store';
 import { compareCheckpoints } from './rows';
 import { START, type Checkpoint, type Transaction } from './types';
 
@@ -259,25 +259,36 @@ export class OutboxRelay {
     const batchSize = this.opts.batchSize ?? 500;
     const pollMs = this.opts.pollIntervalMs ?? 500;
     const checkpointEvery = this.opts.checkpointIntervalMs ?? 200;
+    // On the relay's own connection: the pool may be queued up behind the process's appends.
+    const read = (after: Checkpoint) => this.opts.store.readPage(after, batchSize, {}, this.ownConnection());
     let idleMs = 0;
-    while (this.running && this.leader) {
-      // On the relay's own connection: the pool may be queued up behind the process's appends.
-      const page = await this.opts.store.readPage(this.cp, batchSize, {}, this.ownConnection());
-      if (page.events.length > 0) {
-        await this.publishPage(page.events);
-        if (!this.leader) return;
-        idleMs = 0;
+    let ahead: Promise<Page> | null = null;
+    try {
+      while (this.running && this.leader) {
+        const page: Page = await (ahead ?? read(this.cp));
+        ahead = null;
+        if (page.events.length > 0) {
+          // Read the next page while the PubAcks of this one come back (reading only: nothing
+          // of it is published before this page is acknowledged).
+          ahead = read(page.checkpoint);
+          ahead.catch(() => undefined);
+          await this.publishPage(page.events);
+          if (!this.leader) return;
+          idleMs = 0;
+        }
+        if (compareCheckpoints(page.checkpoint, this.cp) > 0) this.cp = page.checkpoint;
+        // Under load the checkpoint is written every `checkpointEvery` ms; when the relay goes
+        // quiet (nothing published in this round), right away.
+        if (page.events.length === 0 || Date.now() - this.savedAt >= checkpointEvery) await this.saveCheckpoint();
+        if (ahead || !page.caughtUp) continue;
+        for (const w of this.idleWaiters.splice(0)) w();
+        // Committed events wait behind an open transaction: look again soon (1, 2, 4… ms, up to
+        // the poll), as a transaction that wrote no events sends no NOTIFY when it ends.
+        idleMs = page.pending ? Math.min(idleMs > 0 ? idleMs * 2 : 1, pollMs) : pollMs;
+        await this.waitForWork(idleMs);
       }
-      if (compareCheckpoints(page.checkpoint, this.cp) > 0) this.cp = page.checkpoint;
-      // Under load the checkpoint is written every `checkpointEvery` ms; when the relay goes
-      // quiet (nothing published in this round), right away.
-      if (page.events.length === 0 || Date.now() - this.savedAt >= checkpointEvery) await this.saveCheckpoint();
-      if (!page.caughtUp) continue;
-      for (const w of this.idleWaiters.splice(0)) w();
-      // Committed events wait behind an open transaction: look again soon (1, 2, 4… ms, up to
-      // the poll), as a transaction that wrote no events sends no NOTIFY when it ends.
-      idleMs = page.pending ? Math.min(idleMs > 0 ? idleMs * 2 : 1, pollMs) : pollMs;
-      await this.waitForWork(idleMs);
+    } finally {
+      await ahead?.catch(() => undefined);
     }
   }
 
