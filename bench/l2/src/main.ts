@@ -98,7 +98,8 @@ const failovers = async (lan: L2Lan, dir: string, label: string, timings: Timing
 const arpingRtts = async (lan: L2Lan, addresses: readonly string[], count: number): Promise<number[]> => {
   const out: number[] = [];
   for (const a of addresses) {
-    const r = await lan.client.namespace.exec('arping', ['-c', String(count), '-W', '0.02', '-i', 'eth0', a], { allowFailure: true });
+    // -C: wait for every reply (a late one is a slow answer, not a lost one), -w: overall deadline.
+    const r = await lan.client.namespace.exec('arping', ['-c', String(count), '-C', String(count), '-w', String(Math.ceil(count * 0.02) + 5), '-W', '0.02', '-i', 'eth0', a], { allowFailure: true });
     for (const m of r.stdout.matchAll(/time=([\d.]+) (usec|msec|sec)/g)) {
       const v = Number(m[1]);
       out.push(m[2] === 'usec' ? v / 1000 : m[2] === 'sec' ? v * 1000 : v);

@@ -67,6 +67,10 @@ export class VipDevice {
     child.on('exit', () => {
       if (this.batch === child) this.batch = null;
     });
+    child.on('error', (e) => {
+      this.log('cannot run ip -batch', { error: e.message });
+      if (this.batch === child) this.batch = null;
+    });
     child.stdin!.on('error', () => undefined);
     this.batch = child;
     return child;
