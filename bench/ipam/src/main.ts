@@ -132,6 +132,7 @@ const main = async () => {
       await store.append(p.streamId, 'any', [p.event]);
     }
     const seen = new Map<string, number>(); // service → time its allocation became visible
+    const t0Ref: { t?: number } = {};
     const ips = new Set<string>();
     let duplicates = 0;
     sub = store.subscribe({
@@ -141,6 +142,7 @@ const main = async () => {
       batchSize: 2000,
       handler: async (events: EventEnvelope[]) => {
         const now = performance.now();
+        if (process.env['BENCH_DEBUG']) log(`reader: ${events.length} allocations at +${((now - (t0Ref.t ?? now)) / 1000).toFixed(2)} s`);
         for (const e of events) {
           const d = e.data as { ip: string; service: { namespace: string; name: string } };
           if (ips.has(d.ip)) duplicates++;
@@ -160,6 +162,7 @@ const main = async () => {
     log(`throughput: ${SERVICES} Services in applies of ${APPLY_BATCH}, concurrency ${APPLY_CONCURRENCY}`);
     const family = (i: number): 'IPv4' | 'IPv6' => (i % 10 === 9 ? 'IPv6' : 'IPv4');
     const t0 = performance.now();
+    t0Ref.t = t0;
     await drive(Math.ceil(SERVICES / APPLY_BATCH), APPLY_CONCURRENCY, async (b) => {
       await store.transaction(async (tx) => {
         for (let i = b * APPLY_BATCH; i < Math.min(SERVICES, (b + 1) * APPLY_BATCH); i++) {
@@ -204,6 +207,19 @@ const main = async () => {
     log(`  offered ${offered.toFixed(0)}/s; apply → allocated p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${lat[lat.length - 1]!.toFixed(1)} ms`);
     if (duplicates > 0) throw new Error(`${duplicates} addresses were allocated twice`);
     log(`  ${ips.size} distinct addresses, no duplicates`);
+
+    // Restart: the state is rebuilt from every event; nothing may be reallocated.
+    const before = ips.size;
+    const exited = new Promise((r) => ipam!.once('exit', r));
+    ipam.kill('SIGTERM');
+    await exited;
+    const tr = performance.now();
+    const again = startIpam(schema);
+    ipam = again.child;
+    await again.ready;
+    log(`restart: rebuilt and ready in ${((performance.now() - tr) / 1000).toFixed(2)} s (${SERVICES + LATENCY_SERVICES} Services)`);
+    await sleep(500);
+    if (ips.size !== before || duplicates > 0) throw new Error('the restart changed allocations');
 
     const result = {
       services: SERVICES,
