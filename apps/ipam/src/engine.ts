@@ -221,7 +221,14 @@ export class IpamEngine {
     if (e.streamVersion <= known) return false;
     this.versions.set(e.streamId, e.streamVersion);
     if (!isIpamInput(e)) return false;
-    this.state = evolve(this.state, e);
+    try {
+      this.state = evolve(this.state, e);
+    } catch (err) {
+      // Never stall the log on one event: say which, and go on.
+      this.opts.metrics?.skipped.inc();
+      this.log.error('event could not be applied; skipped', { err, eventId: e.id, type: e.type, streamId: e.streamId, streamVersion: e.streamVersion });
+      return false;
+    }
     return true;
   }
 

@@ -67,6 +67,7 @@ export const registerIpamMetrics = (state: () => IpamState | null) => {
     releases: counter({ name: 'bosun_ipam_releases_total', help: 'Addresses taken from Services', labelNames: ['pool', 'reason'] }),
     conflicts: counter({ name: 'bosun_ipam_append_conflicts_total', help: 'Appends refused because another replica wrote the stream first (decided again)' }),
     rebuilds: counter({ name: 'bosun_ipam_state_rebuilds_total', help: 'Times the in-memory state was rebuilt from the event store' }),
+    skipped: counter({ name: 'bosun_ipam_events_skipped_total', help: 'Events that could not be applied to the state (logged with their id)' }),
   };
 };
 
