@@ -17,7 +17,8 @@ import {
   type WithdrawReason,
 } from '@bosun/l2';
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Logger } from '@bosun/telemetry';
+import { currentTraceContext, tracer, type Logger } from '@bosun/telemetry';
+import { context as otelContext, trace, type Span } from '@opentelemetry/api';
 import type { ClusterView } from './view/cluster-view';
 import { LeaseManager, type HeldLease } from './lease/lease-manager';
 import type { LeaseGrant, PgLeaseStore } from './lease/pg-lease-store';
@@ -71,7 +72,7 @@ export class L2Announcer {
   private timer: NodeJS.Timeout | null = null;
   private monitor: ChildProcess | null = null;
   private stopped = false;
-  private readonly grants = new Map<string, { grant: LeaseGrant | null; at: number }>();
+  private readonly grants = new Map<string, { grant: LeaseGrant | null; at: number; span: Span; end: () => void }>();
   private problems: readonly PolicyProblem[] = [];
   private readonly log: Logger;
   private joinedGroups = new Set<string>();
@@ -325,7 +326,20 @@ export class L2Announcer {
   }
 
   private onAcquired(lease: HeldLease, grant: LeaseGrant | null): void {
-    this.grants.set(lease.address, { grant, at: monotonicMs() });
+    // One span per takeover, ended by the first gratuitous announcement; the events join it.
+    const span = tracer().startSpan('l2.takeover', {
+      attributes: { 'bosun.l2.address': lease.address, 'bosun.l2.node': this.opts.node, 'bosun.l2.fencing_token': lease.fencingToken, 'bosun.l2.previous_holder': grant?.previousHolder ?? '' },
+    });
+    const traceparent = currentTraceContext(trace.setSpan(otelContext.active(), span)).traceparent ?? null;
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      span.end();
+    };
+    this.grants.get(lease.address)?.end();
+    this.grants.set(lease.address, { grant, at: monotonicMs(), span, end });
+    setTimeout(end, 5000).unref(); // no announcement (e.g. no interface ready): end anyway
     // Answer and announce first; record afterwards.
     this.applyHoldings();
     l2Metrics.acquisitions.inc({ node: this.opts.node });
@@ -341,7 +355,7 @@ export class L2Announcer {
       leaseTransitions: grant?.transitions ?? 0,
       leaseDurationSeconds: this.opts.timings.leaseDurationMs / 1000,
       acquiredAt: grant?.acquiredAt ?? new Date().toISOString(),
-    });
+    }, traceparent);
   }
 
   private onLost(lease: HeldLease, reason: LossReason | WithdrawReason): void {
@@ -352,6 +366,9 @@ export class L2Announcer {
       this.leaveGroup(lease.address, ifname);
     }
     this.opts.vip?.remove(lease.address);
+    const g = this.grants.get(lease.address);
+    g?.span.addEvent('lease lost', { reason });
+    g?.end();
     this.grants.delete(lease.address);
     l2Metrics.losses.inc({ node: this.opts.node, reason });
     l2Metrics.leasesHeld.set({ node: this.opts.node }, this.leases.held().length);
@@ -364,6 +381,8 @@ export class L2Announcer {
     if (g && g.at > 0) {
       l2Metrics.takeoverSeconds.observe({ node: this.opts.node }, Math.max(0, (monotonicMs() - g.at) / 1000));
       g.at = 0;
+      g.span.addEvent('announced', { interface: ifname, frames });
+      g.end();
     }
     const lease = this.leases.held().find((h) => h.address === address);
     if (!lease) return;

@@ -14,7 +14,7 @@ import {
 import type { EventStore } from '@bosun/event-store';
 import type { ServiceRef } from '@bosun/l2';
 
-type Pending = { streamId: string; type: string; data: unknown; id: string; correlationId: string; causationId: string | null };
+type Pending = { streamId: string; type: string; data: unknown; id: string; correlationId: string; causationId: string | null; traceparent: string | null };
 
 /**
  * Appends the l2 events of this node, in order, off the hot path: a takeover announces first and
@@ -25,7 +25,7 @@ export class L2EventRecorder {
   private queue: Pending[] = [];
   private draining = false;
   /** Correlation of the current tenure of each address (takeover → announcements → loss). */
-  private readonly tenure = new Map<string, { correlationId: string; acquiredEventIds: Map<string, string> }>();
+  private readonly tenure = new Map<string, { correlationId: string; acquiredEventIds: Map<string, string>; traceparent: string | null }>();
   appended = 0;
   failures = 0;
   private closed = false;
@@ -47,15 +47,16 @@ export class L2EventRecorder {
     if (!this.draining) this.idle = this.drain();
   }
 
-  acquired(services: readonly ServiceRef[], data: Omit<L2LeaseAcquiredData, 'service'>): void {
+  /** `traceparent`: the takeover's span, so the events join its trace. */
+  acquired(services: readonly ServiceRef[], data: Omit<L2LeaseAcquiredData, 'service'>, traceparent: string | null = null): void {
     const correlationId = randomUUID();
     const ids = new Map<string, string>();
-    this.tenure.set(data.address, { correlationId, acquiredEventIds: ids });
+    this.tenure.set(data.address, { correlationId, acquiredEventIds: ids, traceparent });
     for (const service of services) {
       const id = randomUUID();
       ids.set(`${service.namespace}/${service.name}`, id);
       const d: L2LeaseAcquiredData = { service: { ...service }, ...data };
-      this.push({ streamId: l2LeaseStreamId(service.namespace, service.name), type: L2LeaseAcquired.type, data: d, id, correlationId, causationId: null });
+      this.push({ streamId: l2LeaseStreamId(service.namespace, service.name), type: L2LeaseAcquired.type, data: d, id, correlationId, causationId: null, traceparent });
     }
   }
 
@@ -70,11 +71,12 @@ export class L2EventRecorder {
         id: randomUUID(),
         correlationId: t?.correlationId ?? randomUUID(),
         causationId: t?.acquiredEventIds.get(`${service.namespace}/${service.name}`) ?? null,
+        traceparent: t?.traceparent ?? null,
       });
     }
   }
 
-  lost(services: readonly ServiceRef[], data: Omit<L2LeaseLostData, 'service'>): void {
+  lost(services: readonly ServiceRef[], data: Omit<L2LeaseLostData, 'service'>, traceparent: string | null = null): void {
     const t = this.tenure.get(data.address);
     this.tenure.delete(data.address);
     for (const service of services) {
@@ -86,12 +88,13 @@ export class L2EventRecorder {
         id: randomUUID(),
         correlationId: t?.correlationId ?? randomUUID(),
         causationId: t?.acquiredEventIds.get(`${service.namespace}/${service.name}`) ?? null,
+        traceparent,
       });
     }
   }
 
   policyConditions(data: L2PolicyConditionsObservedData): void {
-    this.push({ streamId: l2PolicyStreamId(data.policy), type: L2PolicyConditionsObserved.type, data, id: randomUUID(), correlationId: randomUUID(), causationId: null });
+    this.push({ streamId: l2PolicyStreamId(data.policy), type: L2PolicyConditionsObserved.type, data, id: randomUUID(), correlationId: randomUUID(), causationId: null, traceparent: null });
   }
 
   get pending(): number {
@@ -106,14 +109,15 @@ export class L2EventRecorder {
         // Consecutive events of one stream go in one append.
         const head = this.queue[0]!;
         let n = 1;
-        while (n < this.queue.length && n < 200 && this.queue[n]!.streamId === head.streamId && this.queue[n]!.correlationId === head.correlationId) n++;
+        const same = (p: Pending) => p.streamId === head.streamId && p.correlationId === head.correlationId && p.causationId === head.causationId && p.traceparent === head.traceparent;
+        while (n < this.queue.length && n < 200 && same(this.queue[n]!)) n++;
         const batch = this.queue.slice(0, n);
         try {
           await this.store.append(
             head.streamId,
             'any',
             batch.map((p) => ({ type: p.type, data: p.data, id: p.id })),
-            { correlationId: head.correlationId, causationId: head.causationId },
+            { correlationId: head.correlationId, causationId: head.causationId, traceparent: head.traceparent },
           );
           this.queue.splice(0, n);
           this.appended += n;
