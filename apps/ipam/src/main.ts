@@ -12,7 +12,8 @@ const log = createLogger('ipam');
 export const main = async (): Promise<void> => {
   startTelemetry({ serviceName: 'bosun-ipam' });
   const config = loadConfig();
-  const store = await createEventStore({ applicationName: `bosun-ipam-${config.instance}` });
+  // A short poll: behind an open transaction the re-read backs off up to this (latency matters here).
+  const store = await createEventStore({ applicationName: `bosun-ipam-${config.instance}`, pollIntervalMs: 100 });
   const app = await NestFactory.createApplicationContext(IpamAppModule.forRoot({ store, config }), { logger: new JsonNestLogger('ipam') });
   app.enableShutdownHooks();
   log.info('ipam started', { instance: config.instance, listen: config.httpListen, families: { IPv4: config.ipam.ipv4Enabled, IPv6: config.ipam.ipv6Enabled } });
