@@ -142,15 +142,19 @@ const main = async () => {
     log(`latency: ${LATENCY_EVENTS} events at ${LATENCY_RATE}/s, one append each`);
     const t0 = performance.now();
     const interval = 1000 / LATENCY_RATE;
-    const inflight: Promise<unknown>[] = [];
+    // Open loop: appends start on schedule whether or not earlier ones finished (bounded).
+    const inflight = new Set<Promise<unknown>>();
     for (let i = 0; i < LATENCY_EVENTS; i++) {
       const due = t0 + i * interval;
       const wait = due - performance.now();
       if (wait > 1) await new Promise((r) => setTimeout(r, wait));
       const seq = 10_000_000 + i;
       sent.set(seq, performance.now());
-      inflight.push(store.append(`bench-lat-${i % 100}`, 'any', [{ type: Measured.type, data: { ...body(i), seq } }], { correlationId: randomUUID() }));
-      if (inflight.length >= 256) await Promise.all(inflight.splice(0));
+      const p: Promise<unknown> = store
+        .append(`bench-lat-${i % 100}`, 'any', [{ type: Measured.type, data: { ...body(i), seq } }], { correlationId: randomUUID() })
+        .finally(() => inflight.delete(p));
+      inflight.add(p);
+      while (inflight.size >= 1_024) await Promise.race(inflight);
     }
     await Promise.all(inflight);
     const offered = LATENCY_EVENTS / ((performance.now() - t0) / 1000);
