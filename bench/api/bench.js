@@ -112,7 +112,7 @@ const main = async () => {
       const s = process.hrtime.bigint();
       await client.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: `svc-${i}`, namespace: `ns${i % 10}`, labels: { app: `a${i % 7}` } }, spec: { ports: [{ port: 80 }] } });
       lat.push(Number(process.hrtime.bigint() - s) / 1e6);
-      if ((i + 1) % 2000 === 0) log(`  ${i + 1} created`);
+      if ((i + 1) % 2000 === 0) log(`  ${i + 1} created (${round(Number(process.hrtime.bigint() - t0) / 1e9, 2)} s)`);
     });
     const createS = Number(process.hrtime.bigint() - t0) / 1e9;
     const createPerS = N / createS;
