@@ -21,6 +21,12 @@ describe('kubectl-style output', () => {
     expect(formatTable(table)).toBe('NAME           TYPE\nservice-blue   LoadBalancer\na              ClusterIP\n');
     expect(formatTable(table, { wide: true, withNamespace: true }).split('\n')[0]).toBe('NAMESPACE     NAME           TYPE           SELECTOR');
   });
+  it('describe never prints secret values', () => {
+    const text = describeText({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'n' }, type: 'Opaque', data: { password: Buffer.from('hunter2').toString('base64') } }, []);
+    expect(text).toContain('password:  7 bytes');
+    expect(text).not.toContain(Buffer.from('hunter2').toString('base64'));
+  });
+
   it('describe shows metadata, spec, conditions and events', () => {
     const text = describeText(
       {

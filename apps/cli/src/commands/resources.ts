@@ -119,6 +119,14 @@ export const describeText = (o: KubeObject, history: { position: number; type: s
     for (const r of meta.ownerReferences) lines.push(`    ${r.kind}/${r.name} (uid ${r.uid})`);
   }
   const { apiVersion: _a, kind: _k, metadata: _m, status, ...rest } = o as Record<string, any>;
+  if (o.kind === 'Secret' && o.apiVersion === 'v1') {
+    // As kubectl describe: key names and sizes, never the values.
+    const data = (rest.data ?? {}) as Record<string, string>;
+    delete rest.data;
+    delete rest.stringData;
+    lines.push('Data', '====');
+    for (const [k, v] of Object.entries(data)) lines.push(`${k}:  ${Buffer.from(v, 'base64').length} bytes`);
+  }
   for (const [k, v] of Object.entries(rest)) {
     if (v === undefined) continue;
     lines.push(`${k.charAt(0).toUpperCase()}${k.slice(1)}:`);
