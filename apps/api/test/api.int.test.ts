@@ -243,6 +243,21 @@ describe('objects', () => {
     expect(await admin.tryGet('svc', 'cilium-gateway-gw-owner', 'green')).toBeUndefined();
   });
 
+  it('propagationPolicy=Orphan (kubectl delete --cascade=orphan) keeps the dependents, without the reference', async () => {
+    const owner = (await admin.create({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'gw-orphan', namespace: 'green' }, spec: { gatewayClassName: 'cilium', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] } })) as any;
+    await admin.create({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'orphan-svc', namespace: 'green', ownerReferences: [{ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', name: 'gw-orphan', uid: owner.metadata.uid }] },
+      spec: { ports: [{ port: 80 }] },
+    });
+    const r = await kc(['delete', 'gateway', 'gw-orphan', '-n', 'green', '--cascade=orphan']);
+    expect(r.stdout, r.stderr).toContain('deleted');
+    await new Promise((res) => setTimeout(res, 500));
+    const svc = (await admin.get('svc', 'orphan-svc', 'green')) as any;
+    expect(svc.metadata.ownerReferences).toBeUndefined();
+  });
+
   it('deleting a Namespace deletes the objects in it', async () => {
     await admin.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'short-lived' } });
     await admin.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'inside', namespace: 'short-lived' }, spec: { ports: [{ port: 80 }] } });

@@ -291,7 +291,8 @@ export const registerRoutes = (app: FastifyInstance, deps: RouteDeps): void => {
     if (method === 'DELETE') {
       const body = (parseBody(req) ?? {}) as Obj;
       const pre = (body.preconditions ?? {}) as { uid?: string; resourceVersion?: string };
-      const o = await writer.delete(info, version, namespace, name, { ...ctx, preconditions: pre });
+      const propagationPolicy = String(body.propagationPolicy ?? first(q.propagationPolicy) ?? (body.orphanDependents === true || first(q.orphanDependents) === 'true' ? 'Orphan' : 'Background'));
+      const o = await writer.delete(info, version, namespace, name, { ...ctx, preconditions: pre, propagationPolicy });
       return send(reply, 200, o);
     }
     throw new ApiError(405, 'MethodNotAllowed', `${method} is not supported`);

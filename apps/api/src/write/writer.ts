@@ -396,7 +396,13 @@ export class ResourceWriter {
     });
   }
 
-  async delete(info: KindInfo, version: string, namespace: string, name: string, ctx: WriteContext & { preconditions?: { uid?: string; resourceVersion?: string }; reason?: string }): Promise<Obj> {
+  async delete(
+    info: KindInfo,
+    version: string,
+    namespace: string,
+    name: string,
+    ctx: WriteContext & { preconditions?: { uid?: string; resourceVersion?: string }; reason?: string; propagationPolicy?: string },
+  ): Promise<Obj> {
     if (info.projected) throw new ApiError(405, 'MethodNotAllowed', `${info.plural}${info.group ? `.${info.group}` : ''} are read-only: they are projected from the services' events`);
     const current = this.current(info, namespace, name);
     if (!current) throw notFound(info.group, info.plural, name, info.kind);
@@ -422,7 +428,23 @@ export class ResourceWriter {
       warnings: [],
       version,
     };
-    await this.commit([plan], ctx);
+    // Orphan: the dependents lose their reference to this owner, in the same transaction, so the
+    // garbage collector leaves them alone. (Background, the default, deletes them after the owner.)
+    const orphans: Plan[] = [];
+    if (ctx.propagationPolicy === 'Orphan' && meta.uid) {
+      for (const dep of this.view.projection.all()) {
+        const refs = (metaOf(dep.body).ownerReferences ?? []) as Array<{ uid?: string }>;
+        if (dep.info.projected || !refs.some((r) => r.uid === meta.uid)) continue;
+        const depMeta = metaOf(dep.body);
+        const view = (await this.currentView(dep, dep.info.storageVersion))!;
+        const kept = refs.filter((r) => r.uid !== meta.uid);
+        const { ownerReferences: _o, ...restMeta } = metaOf(view);
+        const desired = { ...view, metadata: { ...restMeta, ...(kept.length ? { ownerReferences: kept } : {}) } };
+        const mf = updateManagedFields(view, desired, 'garbage-collector', apiVersionOf(dep.info.group, dep.info.storageVersion), nowIso());
+        orphans.push(await this.plan(dep.info, dep.info.storageVersion, String(depMeta.namespace ?? ''), desired, dep, ctx, mf));
+      }
+    }
+    await this.commit([...orphans, plan], ctx);
     return rendered;
   }
 
