@@ -8,7 +8,8 @@ import { createServer as createNetServer } from 'node:net';
 import pg from 'pg';
 
 export const ROOT = resolve(__dirname, '..', '..', '..');
-export const SEED = resolve(ROOT, '..', 'shared', 'examples', 'seed');
+/** The talk's manifests, kept in the repository (examples/talk). */
+export const SEED = resolve(ROOT, 'examples', 'talk');
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 export const SCHEMA_PREFIX = 'api_t_';
 

@@ -13,7 +13,7 @@ import { dropSchema, dropStaleSchemas, testDatabaseUrl, testSchemaName, waitFor 
  */
 
 const ROOT = join(__dirname, '..', '..', '..');
-const SEED = join(ROOT, 'libs', 'ipam', 'test', 'seed');
+const SEED = join(ROOT, 'examples', 'talk');
 
 let schema: string;
 let dir: string;

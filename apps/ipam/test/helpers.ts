@@ -21,7 +21,7 @@ export const admitted = (manifest: unknown): Record<string, unknown> => {
 };
 
 export const seedManifest = (file: string): Record<string, unknown> =>
-  admitted(parse(readFileSync(join(__dirname, '..', '..', '..', 'libs', 'ipam', 'test', 'seed', file), 'utf8')));
+  admitted(parse(readFileSync(join(__dirname, '..', '..', '..', 'examples', 'talk', file), 'utf8')));
 
 const refOf = (object: Record<string, unknown>) => {
   const md = object['metadata'] as { name: string; namespace?: string };

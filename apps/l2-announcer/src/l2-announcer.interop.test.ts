@@ -144,8 +144,9 @@ describe('l2-announcer on a LAN (interop)', () => {
   it('arping gets replies from exactly one node, the lease holder, with its eth0 MAC', async () => {
     const holder = (await holderOf(GW4))!;
     expect(WORKERS).toContain(holder);
-    const macs = await arpingMacs(GW4);
-    expect(macs.length).toBe(3);
+    const macs = await arpingMacs(GW4, 4);
+    // A reply may miss arping's 1 s wait on a loaded machine; every reply that comes is the holder's.
+    expect(macs.length).toBeGreaterThanOrEqual(3);
     expect(new Set(macs)).toEqual(new Set([macOf(holder)]));
   });
 

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { BgpInputs, KubeObject, NodeInfo, SecretValue } from '../src';
 
-/** A copy of the talk's manifests (shared/examples/seed), so the tests run from any clone. */
-export const SEED_DIR = join(__dirname, 'seed');
+/** The talk's manifests, kept once in the repository (examples/talk). */
+export const SEED_DIR = join(__dirname, '..', '..', '..', 'examples', 'talk');
 
 /** Every object of the talk's seed manifests. */
 export const seedObjects = (): KubeObject[] =>

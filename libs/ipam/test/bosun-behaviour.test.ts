@@ -8,7 +8,7 @@ import { allocationsOf, decide, evolve, initialState, parseAddress, parseCidr, s
 import { Fixture, snapshot, T0 } from './fixture';
 
 const seed = (file: string): Record<string, unknown> => {
-  const r = admit(parse(readFileSync(join(__dirname, 'seed', file), 'utf8')), { operation: 'create' });
+  const r = admit(parse(readFileSync(join(__dirname, '..', '..', '..', 'examples', 'talk', file), 'utf8')), { operation: 'create' });
   if (!r.ok) throw new Error(JSON.stringify(r.causes));
   return r.object;
 };

@@ -1,76 +1,14 @@
-/** The talk's seed manifests (examples/seed in the shared reference), copied as fixtures. */
-export const SEED: Record<string, Record<string, any>> = {
-  '01-bgp-cluster-config.yaml': {
-    apiVersion: 'cilium.io/v2alpha1',
-    kind: 'CiliumBGPClusterConfig',
-    metadata: { name: 'cilium-bgp' },
-    spec: {
-      nodeSelector: { matchLabels: { rack: 'rack0' } },
-      bgpInstances: [
-        { name: 'instance-65000', localASN: 65000, peers: [{ name: 'peer-65000-tor1', peerASN: 65000, peerAddress: 'fd00:10:0:0::1', peerConfigRef: { name: 'cilium-peer' } }] },
-      ],
-    },
-  },
-  '02-bgp-peer-config.yaml': {
-    apiVersion: 'cilium.io/v2alpha1',
-    kind: 'CiliumBGPPeerConfig',
-    metadata: { name: 'cilium-peer' },
-    spec: {
-      timers: { connectRetryTimeSeconds: 12, holdTimeSeconds: 9, keepAliveTimeSeconds: 3 },
-      authSecretRef: 'bgp-auth-secret',
-      gracefulRestart: { enabled: true, restartTimeSeconds: 15 },
-      families: [{ afi: 'ipv4', safi: 'unicast', advertisements: { matchLabels: { advertise: 'bgp' } } }],
-    },
-  },
-  '03-bgp-advertisement.yaml': {
-    apiVersion: 'cilium.io/v2alpha1',
-    kind: 'CiliumBGPAdvertisement',
-    metadata: { name: 'bgp-advertisements', labels: { advertise: 'bgp' } },
-    spec: {
-      advertisements: [
-        {
-          advertisementType: 'Service',
-          service: { addresses: ['ClusterIP', 'ExternalIP', 'LoadBalancerIP'] },
-          selector: { matchExpressions: [{ key: 'bgp', operator: 'In', values: ['blue'] }] },
-        },
-      ],
-    },
-  },
-  '04-l2-announcement-policy.yaml': {
-    apiVersion: 'cilium.io/v2alpha1',
-    kind: 'CiliumL2AnnouncementPolicy',
-    metadata: { name: 'policy1' },
-    spec: {
-      serviceSelector: { matchLabels: { color: 'blue' } },
-      nodeSelector: { matchExpressions: [{ key: 'node-role.kubernetes.io/control-plane', operator: 'DoesNotExist' }] },
-      interfaces: ['^eth[0-9]+'],
-      externalIPs: true,
-      loadBalancerIPs: true,
-    },
-  },
-  '05-lb-ip-pool.yaml': {
-    apiVersion: 'cilium.io/v2alpha1',
-    kind: 'CiliumLoadBalancerIPPool',
-    metadata: { name: 'ip-pool-blue' },
-    spec: { cidrs: [{ cidr: '20.0.10.0/24' }], serviceSelector: { matchExpressions: [{ key: 'color', operator: 'In', values: ['blue'] }] } },
-  },
-  '06-service-blue.yaml': {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name: 'service-blue', namespace: 'blue', labels: { name: 'blue' } },
-    spec: { type: 'LoadBalancer', ports: [{ port: 80 }] },
-  },
-  '07-gateway-blue.yaml': {
-    apiVersion: 'gateway.networking.k8s.io/v1',
-    kind: 'Gateway',
-    metadata: { name: 'gateway-blue', namespace: 'tenant-blue' },
-    spec: {
-      infrastructure: { labels: { color: 'blue' } },
-      gatewayClassName: 'cilium',
-      listeners: [{ protocol: 'HTTP', port: 80, name: 'gateway-blue-http', allowedRoutes: { namespaces: { from: 'Same' } } }],
-    },
-  },
-};
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+
+/** The talk's seed manifests, read from the one copy in the repository (examples/talk). */
+const TALK_DIR = join(__dirname, '..', '..', '..', 'examples', 'talk');
+export const SEED: Record<string, Record<string, any>> = Object.fromEntries(
+  readdirSync(TALK_DIR)
+    .filter((f) => /^0[1-7]-.*\.yaml$/.test(f))
+    .map((f) => [f, parse(readFileSync(join(TALK_DIR, f), 'utf8')) as Record<string, any>]),
+);
 
 export const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 

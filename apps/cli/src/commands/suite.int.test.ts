@@ -61,7 +61,7 @@ describe('bosun up / down', () => {
 
     // The CLI finds the token in .bosun/admin.token; without it the API says 401.
     const cliEnv = { ...env, BOSUN_SERVER: `http://127.0.0.1:${http}` };
-    const apply = await bosun(['apply', '-f', join(ROOT, '..', 'shared', 'examples', 'seed', '05-lb-ip-pool.yaml')], cliEnv);
+    const apply = await bosun(['apply', '-f', join(ROOT, 'examples', 'talk', '05-lb-ip-pool.yaml')], cliEnv);
     expect(apply.out).toContain('ciliumloadbalancerippool.cilium.io/ip-pool-blue created');
     const viaSocket = await bosun(['get', 'ippools'], { ...env, BOSUN_SERVER: `unix:${sock}` });
     expect(viaSocket.out).toMatch(/ip-pool-blue\s+20\.0\.10\.0\/24/);

@@ -13,8 +13,8 @@ import { REPO_ROOT, type TalkSuite } from './talk-suite.js';
 
 type Obj = KubeObject & { apiVersion: string; kind: string };
 
-/** A copy of shared/examples/seed kept with the BGP control-plane tests. */
-export const SEED_DIR = join(REPO_ROOT, 'libs/bgp-control-plane/test/seed');
+/** The talk's manifests (examples/talk). */
+export const SEED_DIR = join(REPO_ROOT, 'examples', 'talk');
 
 export const seedFile = (name: string): Obj[] =>
   parseAllDocuments(readFileSync(join(SEED_DIR, name), 'utf8'))
