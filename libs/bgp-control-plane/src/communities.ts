@@ -3,43 +3,24 @@
  * `u16:u16`, well-known by name (IANA values), large (RFC 8092) as `u32:u32:u32`.
  */
 
-/** IANA well-known communities, by the names Cilium's CRD accepts. */
-export const WELL_KNOWN_COMMUNITIES: Readonly<Record<string, number>> = {
-  internet: 0x00000000,
-  'planned-shut': 0xffff0000,
-  'accept-own': 0xffff0001,
-  'route-filter-translated-v4': 0xffff0002,
-  'route-filter-v4': 0xffff0003,
-  'route-filter-translated-v6': 0xffff0004,
-  'route-filter-v6': 0xffff0005,
-  'llgr-stale': 0xffff0006,
-  'no-llgr': 0xffff0007,
-  blackhole: 0xffff029a,
-  'no-export': 0xffffff01,
-  'no-advertise': 0xffffff02,
-  'no-export-subconfed': 0xffffff03,
-  'no-peer': 0xffffff04,
-};
+import { RouteAttributesError, WELL_KNOWN_COMMUNITIES, parseCommunity, parseLargeCommunity as parseLargeCommunityValue } from '@bosun/bgp';
 
-const U16 = /^(0|[1-9]\d{0,4})$/;
-const U32 = /^(0|[1-9]\d{0,9})$/;
+// The IANA table and the parsers live with the BGP speaker; here they answer "undefined" for
+// bad input, as the desired-state computation reports it instead of throwing.
+export { WELL_KNOWN_COMMUNITIES };
+
+const orUndefined = <T>(parse: () => T): T | undefined => {
+  try {
+    return parse();
+  } catch (e) {
+    if (e instanceof RouteAttributesError) return undefined;
+    throw e;
+  }
+};
 
 /** Parses a standard community (`65000:100` or `4259840100`) to its u32 value; undefined if invalid. */
-export const parseStandardCommunity = (raw: string): number | undefined => {
-  const parts = raw.trim().split(':');
-  if (parts.length === 2) {
-    if (!U16.test(parts[0]!) || !U16.test(parts[1]!)) return undefined;
-    const hi = Number(parts[0]);
-    const lo = Number(parts[1]);
-    if (hi > 0xffff || lo > 0xffff) return undefined;
-    return hi * 0x10000 + lo;
-  }
-  if (parts.length === 1 && U32.test(parts[0]!)) {
-    const v = Number(parts[0]);
-    return v <= 0xffffffff ? v : undefined;
-  }
-  return undefined;
-};
+export const parseStandardCommunity = (raw: string): number | undefined =>
+  Object.prototype.hasOwnProperty.call(WELL_KNOWN_COMMUNITIES, raw.trim().toLowerCase()) ? undefined : orUndefined(() => parseCommunity(raw));
 
 /** Parses a well-known community name to its value; undefined if unknown. */
 export const parseWellKnownCommunity = (raw: string): number | undefined =>
@@ -49,11 +30,7 @@ export const parseWellKnownCommunity = (raw: string): number | undefined =>
 export const formatCommunity = (v: number): string => `${Math.floor(v / 0x10000)}:${v % 0x10000}`;
 
 /** Parses a large community `a:b:c` into canonical text; undefined if invalid. */
-export const parseLargeCommunity = (raw: string): string | undefined => {
-  const parts = raw.trim().split(':');
-  if (parts.length !== 3 || !parts.every((p) => U32.test(p) && Number(p) <= 0xffffffff)) return undefined;
-  return parts.map((p) => String(Number(p))).join(':');
-};
+export const parseLargeCommunity = (raw: string): string | undefined => orUndefined(() => parseLargeCommunityValue(raw).join(':'));
 
 const largeKey = (c: string): string =>
   c

@@ -1,3 +1,4 @@
+import { WELL_KNOWN_COMMUNITIES } from '@bosun/bgp';
 /** Address families the launchers configure. */
 export type PeerFamily = 'ipv4-unicast' | 'ipv6-unicast';
 
@@ -75,23 +76,6 @@ export interface PeerSessionState {
   readonly gracefulRestartActive: boolean;
 }
 
-/** Well-known communities (RFC 1997, IANA) by the names Cilium uses, for normalising. */
-export const WELL_KNOWN_COMMUNITIES: Readonly<Record<string, number>> = {
-  'internet': 0x00000000,
-  'planned-shut': 0xffff0000,
-  'accept-own': 0xffff0001,
-  'route-filter-translated-v4': 0xffff0002,
-  'route-filter-v4': 0xffff0003,
-  'route-filter-translated-v6': 0xffff0004,
-  'route-filter-v6': 0xffff0005,
-  'llgr-stale': 0xffff0006,
-  'no-llgr': 0xffff0007,
-  'blackhole': 0xffff029a,
-  'no-export': 0xffffff01,
-  'no-advertise': 0xffffff02,
-  'no-export-subconfed': 0xffffff03,
-  'no-peer': 0xffffff04,
-};
 
 /** `no-export` → `65535:65281`; `65000:100` unchanged; `4259840100` → `65000:100`. */
 export function communityToNumeric(c: string): string {
