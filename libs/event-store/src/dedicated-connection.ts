@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import type { Transaction } from './types';
+import { READER_SESSION_OPTIONS } from './schema';
 
 /**
  * One connection of its own, outside the pool, for readers that must not queue behind the
@@ -19,7 +20,7 @@ export class DedicatedConnection implements Transaction {
   private connect(): Promise<Client> {
     if (this.client) return Promise.resolve(this.client);
     this.connecting ??= (async () => {
-      const c = new Client({ connectionString: this.url, application_name: this.applicationName });
+      const c = new Client({ connectionString: this.url, application_name: this.applicationName, options: READER_SESSION_OPTIONS });
       const drop = () => {
         if (this.client === c) this.client = null;
       };
@@ -42,10 +43,11 @@ export class DedicatedConnection implements Transaction {
     return this.connecting;
   }
 
-  async query<R = any>(sql: string, params?: unknown[]): Promise<R[]> {
+  /** `name` makes it a prepared statement on this connection (planned once, not per call). */
+  async query<R = any>(sql: string, params?: unknown[], name?: string): Promise<R[]> {
     if (this.closed) throw new Error('connection closed');
     const c = await this.connect();
-    return (await c.query(sql, params as unknown[])).rows as R[];
+    return (await c.query(name ? { name, text: sql, values: params as unknown[] } : { text: sql, values: params as unknown[] })).rows as R[];
   }
 
   async close(): Promise<void> {

@@ -85,6 +85,29 @@ describe('append and read', () => {
     const after = await t.store.readAll({ after: cp });
     expect(after.events.map((e) => e.id)).toEqual(all.events.slice(3).map((e) => e.id));
   });
+
+  it('pages a filtered read by windows of the log: readAll still returns `limit` matches, or fewer only at the end', async () => {
+    // 12 events, every third one matching.
+    for (let i = 0; i < 12; i++) {
+      await t.store.append(`win-${i}`, 0, [i % 3 === 0 ? { type: 'test.Noted', data: { text: `w${i}` } } : counted(i)]);
+    }
+    await t.store.settled();
+    const start = (await t.store.checkpointAt((await t.store.readStream('win-0'))[0]!.position))!;
+    const before = await t.store.readAll({ after: start, limit: 1 });
+    // A window of 3 events after win-0 holds one match (win-3); the checkpoint is the window's end.
+    const page = await t.store.readPage(start, 3, { types: ['test.Noted'], streamPrefixes: ['win-'] });
+    expect(page.events.map((e) => e.streamId)).toEqual(['win-3']);
+    expect(page.caughtUp).toBe(false);
+    expect(page.checkpoint).toEqual(await t.store.checkpointAt((await t.store.readStream('win-3'))[0]!.position));
+    // readAll collects matches across windows and stops exactly after the `limit`-th one.
+    const two = await t.store.readAll({ after: start, limit: 2, types: ['test.Noted'], streamPrefixes: ['win-'] });
+    expect(two.events.map((e) => e.streamId)).toEqual(['win-3', 'win-6']);
+    expect(two.caughtUp).toBe(false);
+    const rest = await t.store.readAll({ after: two.checkpoint, limit: 2, types: ['test.Noted'], streamPrefixes: ['win-'] });
+    expect(rest.events.map((e) => e.streamId)).toEqual(['win-9']);
+    expect(rest.caughtUp).toBe(true);
+    expect(before.events.map((e) => e.streamId)).toEqual(['win-1']);
+  });
 });
 
 describe('subscriptions', () => {
@@ -131,5 +154,19 @@ describe('subscriptions', () => {
     const echoed = await t.store.readStream('echo-note-1');
     expect(echoed).toHaveLength(1);
     expect(echoed[0]!.correlationId).toBe('corr-note');
+  });
+});
+
+describe('read plan', () => {
+  it('reads a page by an ordered index range scan that stops after the page, never a sort of the rest of the log', async () => {
+    // A log of some size, never analyzed (as a fresh one is): the planner must still walk the
+    // read-order index and stop after the page instead of sorting everything after the checkpoint.
+    for (let b = 0; b < 40; b++) await t.store.append(`plan-${b}`, 0, Array.from({ length: 100 }, (_, i) => counted(i)));
+    const { sql, params } = t.store.readPageStatement({ txid: '0', position: 0 }, 500, { types: ['test.Noted'], streamPrefixes: ['note-', 'win-'] });
+    // On a connection of the store (its session settings are part of the plan).
+    const plan = await t.store.transaction(async (tx) => JSON.stringify((await tx.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${sql}`, params))[0]!['QUERY PLAN']));
+    expect(plan).toContain('"Index Name":"events_read_order"');
+    expect(plan).not.toContain('Bitmap Heap Scan');
+    expect(plan).not.toContain('"Node Type":"Seq Scan"');
   });
 });

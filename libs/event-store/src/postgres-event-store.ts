@@ -3,7 +3,7 @@ import { DataSource, type QueryRunner } from 'typeorm';
 import type { Pool } from 'pg';
 import { catalogue as defaultCatalogue, type EventCatalogue, type EventEnvelope, type NewEvent } from '@bosun/contracts';
 import { SpanKind, currentTraceContext, withSpan } from '@bosun/telemetry';
-import { eventStoreMigrations, notifyChannel, quoteIdent, validateSchemaName, WRONG_EXPECTED_VERSION_SQLSTATE } from './schema';
+import { eventStoreMigrations, notifyChannel, quoteIdent, READER_SESSION_OPTIONS, validateSchemaName, WRONG_EXPECTED_VERSION_SQLSTATE } from './schema';
 import { EVENT_COLUMNS, checkpointOfRow, compareCheckpoints, toEnvelope, type EventRow } from './rows';
 import { Notifier } from './notifier';
 import { DedicatedConnection } from './dedicated-connection';
@@ -138,6 +138,13 @@ export interface Page {
   readonly caughtUp: boolean;
   /** Committed events exist that are not readable yet (an older transaction is still open). */
   readonly pending: boolean;
+  /** The checkpoint of one of the page's events (to stop part-way through a page). */
+  checkpointOf(e: EventEnvelope): Checkpoint;
+}
+
+/** What reads run on: the pool, or a connection of one's own (`name` prepares the statement there). */
+export interface Reader {
+  query<R = any>(sql: string, params?: unknown[], name?: string): Promise<R[]>;
 }
 
 export class PostgresEventStore implements EventStore {
@@ -176,7 +183,7 @@ export class PostgresEventStore implements EventStore {
       synchronize: false,
       logging: false,
       // bosun.skip_notify: appends are announced after commit (see announce()), not by the trigger.
-      extra: { idle_in_transaction_session_timeout: opts.idleInTransactionTimeoutMs ?? 60_000, options: '-c bosun.skip_notify=on' },
+      extra: { idle_in_transaction_session_timeout: opts.idleInTransactionTimeoutMs ?? 60_000, options: `-c bosun.skip_notify=on ${READER_SESSION_OPTIONS}` },
     });
     await dataSource.initialize();
     const store = new PostgresEventStore(dataSource, schema, opts.catalogue ?? defaultCatalogue, url, opts.pollIntervalMs ?? 500);
@@ -360,47 +367,82 @@ export class PostgresEventStore implements EventStore {
   }
 
   async readAll(opts: ReadAllOptions = {}): Promise<ReadAllResult> {
-    const { events, checkpoint, caughtUp } = await this.readPage(opts.after ?? START, opts.limit ?? 1000, opts);
-    return { events, checkpoint, caughtUp };
+    const limit = opts.limit ?? 1000;
+    if (!Number.isSafeInteger(limit) || limit <= 0) throw new TypeError(`limit: ${limit} must be a positive integer`);
+    // Windows of the log until `limit` matching events or the end: fewer than `limit` events
+    // means caught up, as callers expect.
+    const events: EventEnvelope[] = [];
+    let after = opts.after ?? START;
+    for (;;) {
+      const page = await this.readPage(after, limit, opts);
+      const room = limit - events.length;
+      if (page.events.length > room) {
+        events.push(...page.events.slice(0, room));
+        const last = events[events.length - 1]!;
+        return { events, checkpoint: page.checkpointOf(last), caughtUp: false };
+      }
+      events.push(...page.events);
+      after = page.checkpoint;
+      if (page.caughtUp) return { events, checkpoint: after, caughtUp: true };
+      if (events.length === limit) return { events, checkpoint: after, caughtUp: false };
+    }
   }
 
   /**
-   * One statement, so one snapshot: the page by the read rule, the last readable event (so a
-   * filtered read still advances past what it skipped), and whether committed events wait
-   * behind an open transaction.
+   * One statement, so one snapshot: the next `limit` readable events after `after` (a window of
+   * the log in read order), those of them matching `filter`, and whether committed events wait
+   * behind an open transaction. The filter applies inside the window, not to the scan: the
+   * window is an ordered index range scan that stops after `limit` rows whatever the filter
+   * (a filter in the scan makes the planner sort everything after the checkpoint instead), so
+   * a page may hold fewer matching events than `limit` without being the end of the log.
+   * The horizon is a scalar subquery, so that it bounds the index scans (a join would not).
    */
-  async readPage(after: Checkpoint, limit: number, filter: EventFilter = {}, tx?: Transaction): Promise<Page> {
+  async readPage(after: Checkpoint, limit: number, filter: EventFilter = {}, reader?: Reader): Promise<Page> {
+    const { sql, params, name } = this.readPageStatement(after, limit, filter);
+    const rows = reader ? await reader.query(sql, params, name) : await this.query(sql, params, name);
+    const first = rows[0] as { last_txid: string | null; last_pos: string | null; scanned: string | null; pending: boolean } | undefined;
+    const eventRows = (rows as Array<EventRow & { event_id: string | null }>).filter((r) => r.event_id !== null);
+    const byId = new Map<string, Checkpoint>();
+    const events = eventRows.map((r) => {
+      const e = toEnvelope(r, this.catalogue);
+      byId.set(e.id, checkpointOfRow(r));
+      return e;
+    });
+    const scanned = Number(first?.scanned ?? 0);
+    const checkpoint = first?.last_txid != null && first.last_pos != null ? { txid: String(first.last_txid), position: Number(first.last_pos) } : after;
+    return {
+      events,
+      checkpoint,
+      caughtUp: scanned < limit,
+      pending: Boolean(first?.pending),
+      checkpointOf: (e) => byId.get(e.id) ?? checkpoint,
+    };
+  }
+
+  /** The statement `readPage` runs (tests explain it). */
+  readPageStatement(after: Checkpoint, limit: number, filter: EventFilter = {}): { sql: string; params: unknown[]; name: string } {
     if (!Number.isSafeInteger(limit) || limit <= 0) throw new TypeError(`limit: ${limit} must be a positive integer`);
     const f = filterSql(filter, 4);
     const sql = `
 WITH h AS MATERIALIZED (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
-page AS (
-  SELECT ${EVENT_COLUMNS}, e.transaction_id AS tx_order FROM ${this.s}.events e, h
-  WHERE (e.transaction_id, e.global_position) > ($1::xid8, $2::bigint) AND e.transaction_id < h.xmin${f.sql}
+w AS MATERIALIZED (
+  SELECT ${EVENT_COLUMNS}, e.transaction_id AS tx_order, (true${f.sql}) AS wanted FROM ${this.s}.events e
+  WHERE (e.transaction_id, e.global_position) > ($1::xid8, $2::bigint) AND e.transaction_id < (SELECT xmin FROM h)
   ORDER BY e.transaction_id, e.global_position LIMIT $3
 ),
-tail AS (
-  SELECT e.transaction_id::text AS tail_txid, e.global_position AS tail_pos FROM ${this.s}.events e, h
-  WHERE (e.transaction_id, e.global_position) > ($1::xid8, $2::bigint) AND e.transaction_id < h.xmin
-  ORDER BY e.transaction_id DESC, e.global_position DESC LIMIT 1
+last AS (
+  SELECT w.transaction_id AS last_txid, w.global_position AS last_pos, (SELECT count(*) FROM w) AS scanned
+  FROM w ORDER BY w.tx_order DESC, w.global_position DESC LIMIT 1
 )
-SELECT t.tail_txid, t.tail_pos,
-       EXISTS (SELECT 1 FROM ${this.s}.events e, h WHERE e.transaction_id >= h.xmin) AS pending,
-       page.*
+SELECT l.last_txid, l.last_pos, l.scanned,
+       coalesce((SELECT e.transaction_id FROM ${this.s}.events e ORDER BY e.transaction_id DESC LIMIT 1) >= (SELECT xmin FROM h), false) AS pending,
+       w.*
 FROM (SELECT 1) AS one
-LEFT JOIN page ON true
-LEFT JOIN tail t ON true
-ORDER BY page.tx_order, page.global_position`;
-    const params = [after.txid, after.position, limit, ...f.params];
-    const rows = tx ? await tx.query(sql, params) : await this.query(sql, params, `bosun_read_${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`);
-    const first = rows[0] as { tail_txid: string | null; tail_pos: string | null; pending: boolean } | undefined;
-    const eventRows = (rows as Array<EventRow & { event_id: string | null }>).filter((r) => r.event_id !== null);
-    const events = eventRows.map((r) => toEnvelope(r, this.catalogue));
-    const full = eventRows.length >= limit;
-    let checkpoint = after;
-    if (full) checkpoint = checkpointOfRow(eventRows[eventRows.length - 1]!);
-    else if (first?.tail_txid != null && first.tail_pos != null) checkpoint = { txid: first.tail_txid, position: Number(first.tail_pos) };
-    return { events, checkpoint, caughtUp: !full, pending: Boolean(first?.pending) };
+LEFT JOIN w ON w.wanted
+LEFT JOIN last l ON true
+ORDER BY w.tx_order, w.global_position`;
+    const name = `bosun_read_${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`;
+    return { sql, params: [after.txid, after.position, limit, ...f.params], name };
   }
 
   /**
@@ -413,13 +455,13 @@ ORDER BY page.tx_order, page.global_position`;
     const sql = `
 WITH h AS MATERIALIZED (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
 page AS (
-  SELECT ${EVENT_COLUMNS}, e.transaction_id AS tx_order FROM ${this.s}.events e, h
-  WHERE e.transaction_id < h.xmin${f.sql}
+  SELECT ${EVENT_COLUMNS}, e.transaction_id AS tx_order FROM ${this.s}.events e
+  WHERE e.transaction_id < (SELECT xmin FROM h)${f.sql}
   ORDER BY e.transaction_id DESC, e.global_position DESC LIMIT $1
 ),
 tail AS (
-  SELECT e.transaction_id::text AS tail_txid, e.global_position AS tail_pos FROM ${this.s}.events e, h
-  WHERE e.transaction_id < h.xmin ORDER BY e.transaction_id DESC, e.global_position DESC LIMIT 1
+  SELECT e.transaction_id::text AS tail_txid, e.global_position AS tail_pos FROM ${this.s}.events e
+  WHERE e.transaction_id < (SELECT xmin FROM h) ORDER BY e.transaction_id DESC, e.global_position DESC LIMIT 1
 )
 SELECT t.tail_txid, t.tail_pos, page.* FROM (SELECT 1) AS one LEFT JOIN page ON true LEFT JOIN tail t ON true
 ORDER BY page.tx_order, page.global_position`;

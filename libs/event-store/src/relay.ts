@@ -3,9 +3,10 @@ import { headers as natsHeaders, nanos, type NatsConnection } from '@nats-io/tra
 import { jetstream, jetstreamManager, RetentionPolicy, StorageType, type JetStreamManager, type PubAck } from '@nats-io/jetstream';
 import { EVENTS_STREAM, SUBJECT_PREFIX, subjectFor, type EventEnvelope } from '@bosun/contracts';
 import { counter, createLogger, currentTraceContext, gauge, histogram, injectTraceHeaders, withProducerSpan, type Logger } from '@bosun/telemetry';
-import type { Page, PostgresEventStore } from './postgres-event-store';
+import type { Page, PostgresEventStore, Reader } from './postgres-event-store';
 import { compareCheckpoints } from './rows';
-import { START, type Checkpoint, type Transaction } from './types';
+import { READER_SESSION_OPTIONS } from './schema';
+import { START, type Checkpoint } from './types';
 
 export interface StreamSpec {
   readonly name: string;
@@ -171,7 +172,7 @@ export class OutboxRelay {
 
   private async tryAcquire(): Promise<boolean> {
     if (!this.lockClient) {
-      const c = new Client({ connectionString: this.opts.store.url, application_name: `bosun-outbox-relay:${this.relayId}` });
+      const c = new Client({ connectionString: this.opts.store.url, application_name: `bosun-outbox-relay:${this.relayId}`, options: READER_SESSION_OPTIONS });
       const lost = () => {
         if (this.lockClient !== c) return;
         this.lockClient = null;
@@ -292,11 +293,14 @@ export class OutboxRelay {
     }
   }
 
-  /** The lock connection as a Transaction-shaped reader (autocommit statements). */
-  private ownConnection(): Transaction | undefined {
+  /** The lock connection as a reader (autocommit statements, prepared by name). */
+  private ownConnection(): Reader | undefined {
     const c = this.lockClient;
     if (!c) return undefined;
-    return { query: async <R>(sql: string, params?: unknown[]) => (await c.query(sql, params as unknown[])).rows as R[] };
+    return {
+      query: async <R>(sql: string, params?: unknown[], name?: string) =>
+        (await c.query(name ? { name, text: sql, values: params as unknown[] } : { text: sql, values: params as unknown[] })).rows as R[],
+    };
   }
 
   private saved: Checkpoint = START;

@@ -24,6 +24,15 @@ export const validateSchemaName = (schema: string): string => {
 /** LISTEN/NOTIFY channel on which appends in `schema` are announced. */
 export const notifyChannel = (schema: string): string => `bosun_events_${schema}`;
 
+/**
+ * Session settings of every connection the store reads on. The reads are ordered index range
+ * scans that stop after a page; Postgres' default random_page_cost (4, for spinning disks)
+ * makes the planner prefer a bitmap scan that sorts everything after the checkpoint instead
+ * (measured: 100 ms instead of 6 ms for a 5,000-event page of a 32k-event log before the first
+ * ANALYZE). The log's recent pages are cached, so random reads cost about what sequential do.
+ */
+export const READER_SESSION_OPTIONS = '-c random_page_cost=1.1';
+
 /** SQLSTATE raised by `append_events` on a version conflict (custom class "BS"). */
 export const WRONG_EXPECTED_VERSION_SQLSTATE = 'BS409';
 
