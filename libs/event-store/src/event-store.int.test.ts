@@ -157,6 +157,71 @@ describe('subscriptions', () => {
   });
 });
 
+describe('subscriptions hold the read horizon back as briefly as possible', () => {
+  it('a durable handler at work takes no transaction id before its first write: other readers are not held back', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let entered!: () => void;
+    const inHandler = new Promise<void>((r) => (entered = r));
+    const handled: string[] = [];
+    const sub = t.store.subscribe({
+      subscriberId: 'slow-worker',
+      from: 'end',
+      streamPrefixes: ['slow-'],
+      handler: async (events, { tx }) => {
+        entered();
+        await gate;
+        await tx.query('SELECT 1');
+        handled.push(...events.map((e) => e.streamId));
+      },
+    });
+    await sub.caughtUp;
+    await t.store.append('slow-1', 0, [{ type: 'test.Noted', data: { text: 'first' } }]);
+    await inHandler;
+    // The handler is at work on slow-1: an event appended now is readable by every reader at
+    // once (the checkpoint is written last, in the commit's round trips).
+    await t.store.append('slow-2', 0, [{ type: 'test.Noted', data: { text: 'second' } }]);
+    try {
+      await t.store.settled(5_000);
+    } finally {
+      release();
+    }
+    const deadline = Date.now() + 10_000;
+    while (!handled.includes('slow-2') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await sub.stop();
+    expect(handled).toEqual(['slow-1', 'slow-2']);
+    const stored = await withPgClient((c) => c.query(`SELECT last_global_position::bigint AS pos FROM "${t.schema}".checkpoints WHERE subscriber_id = 'slow-worker'`));
+    expect(Number(stored.rows[0].pos)).toBe((await t.store.readStream('slow-2'))[0]!.position);
+  });
+
+  it('two instances of one durable subscriber: every batch is committed by exactly one of them', async () => {
+    await withPgClient((c) => c.query(`CREATE TABLE "${t.schema}".applied_once (event_id uuid PRIMARY KEY, instance int NOT NULL)`));
+    for (let i = 0; i < 60; i++) await t.store.append(`twin-${i}`, 0, [{ type: 'test.Noted', data: { text: `t${i}` } }]);
+    const errors: unknown[] = [];
+    const instance = (n: number) =>
+      t.store.subscribe({
+        subscriberId: 'twins',
+        streamPrefixes: ['twin-'],
+        batchSize: 4,
+        handler: async (events, { tx }) => {
+          // A duplicate would violate the primary key and fail the batch: never expected.
+          for (const e of events) await tx.query(`INSERT INTO "${t.schema}".applied_once VALUES ($1, $2)`, [e.id, n]);
+          await new Promise((r) => setTimeout(r, 2));
+        },
+        onError: (err) => errors.push(err),
+      });
+    const a = instance(1);
+    const b = instance(2);
+    await Promise.all([a.caughtUp, b.caughtUp]);
+    await Promise.all([a.stop(), b.stop()]);
+    const rows = await withPgClient((c) => c.query(`SELECT count(*)::int AS n, count(DISTINCT instance)::int AS instances FROM "${t.schema}".applied_once`));
+    expect(rows.rows[0].n).toBe(60);
+    // A lost race rolls the loser's batch back (reported to onError: the checkpoint moved, or
+    // its writes collided with the winner's); the loser goes on from the winner's checkpoint.
+    for (const err of errors) expect(String(err)).toMatch(/another instance moved the checkpoint first|duplicate key/);
+  });
+});
+
 describe('read plan', () => {
   it('reads a page by an ordered index range scan that stops after the page, never a sort of the rest of the log', async () => {
     // A log of some size, never analyzed (as a fresh one is): the planner must still walk the

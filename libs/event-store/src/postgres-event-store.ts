@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { DataSource, type QueryRunner } from 'typeorm';
-import type { Pool } from 'pg';
+import { DataSource } from 'typeorm';
+import type { Pool, PoolClient } from 'pg';
 import { catalogue as defaultCatalogue, type EventCatalogue, type EventEnvelope, type NewEvent } from '@bosun/contracts';
 import { SpanKind, currentTraceContext, withSpan } from '@bosun/telemetry';
 import { eventStoreMigrations, notifyChannel, quoteIdent, READER_SESSION_OPTIONS, validateSchemaName, WRONG_EXPECTED_VERSION_SQLSTATE } from './schema';
@@ -50,14 +50,71 @@ export interface EventStoreOptions {
 export const DEFAULT_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/test';
 export const DEFAULT_SCHEMA = 'eventstore';
 
-/** Internal: a transaction of this store (the owner commits it). */
-class PgTransaction implements Transaction {
+/**
+ * Internal: a transaction of this store, begun on its first statement and committed by its
+ * owner. A transaction that runs no statement costs nothing (no pool connection, no BEGIN/COMMIT),
+ * and one that only writes at its end takes its transaction id late: every reader in the cluster
+ * waits for the oldest transaction that has an id (the read rule), so ids are held briefly.
+ */
+export class PgTransaction implements Transaction {
   /** Set by append: the owner announces the events after commit. */
   appended = false;
-  constructor(readonly runner: QueryRunner) {}
-  async query<R = any>(sql: string, params?: unknown[]): Promise<R[]> {
-    const r = await this.runner.query(sql, params as any[], true);
-    return (r.records ?? []) as R[];
+  private client: PoolClient | null = null;
+  private beginning: Promise<PoolClient> | null = null;
+  constructor(private readonly pool: Pool) {}
+
+  /** True once a statement ran (the transaction exists in Postgres). */
+  get began(): boolean {
+    return this.beginning !== null;
+  }
+
+  private begin(): Promise<PoolClient> {
+    this.beginning ??= (async () => {
+      const c = await this.pool.connect();
+      try {
+        await c.query('BEGIN');
+      } catch (err) {
+        c.release(err as Error);
+        throw err;
+      }
+      this.client = c;
+      return c;
+    })();
+    return this.beginning;
+  }
+
+  async query<R = any>(sql: string, params?: unknown[], name?: string): Promise<R[]> {
+    const c = await this.begin();
+    const r = await c.query(name ? { name, text: sql, values: params as any[] } : { text: sql, values: params as any[] });
+    return r.rows as R[];
+  }
+
+  /** Commits (when a statement ran) and gives the connection back. */
+  async commit(): Promise<void> {
+    if (!this.beginning) return;
+    const c = await this.beginning;
+    this.client = null;
+    try {
+      await c.query('COMMIT');
+    } catch (err) {
+      c.release(err as Error);
+      throw err;
+    }
+    c.release();
+  }
+
+  /** Rolls back (when a statement ran) and gives the connection back; never throws. */
+  async rollback(): Promise<void> {
+    if (!this.beginning) return;
+    const c = await this.beginning.catch(() => null);
+    this.client = null;
+    if (!c) return;
+    try {
+      await c.query('ROLLBACK');
+      c.release();
+    } catch (err) {
+      c.release(err as Error);
+    }
   }
 }
 
@@ -219,33 +276,42 @@ export class PostgresEventStore implements EventStore {
    * prepared statement on each connection.
    */
   async query<R = any>(sql: string, params?: unknown[], name?: string): Promise<R[]> {
-    const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
-    const r = await pool.query(name ? { name, text: sql, values: params as any[] } : { text: sql, values: params as any[] });
+    const r = await this.pool.query(name ? { name, text: sql, values: params as any[] } : { text: sql, values: params as any[] });
     return r.rows as R[];
   }
 
-  async transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    let began = false;
-    try {
-      await runner.startTransaction();
-      began = true;
-      const tx = new PgTransaction(runner);
-      const result = await fn(tx);
-      await runner.commitTransaction();
-      began = false;
-      if (tx.appended) {
-        this.pokeAll();
-        this.announce();
-      }
-      return result;
-    } catch (err) {
-      if (began) await runner.rollbackTransaction().catch(() => undefined);
-      throw err;
-    } finally {
-      await runner.release();
+  private get pool(): Pool {
+    return (this.dataSource.driver as unknown as { master: Pool }).master;
+  }
+
+  /**
+   * A transaction the caller commits or rolls back (`commit()`, `rollback()`); it begins on
+   * its first statement. Internal (subscriptions); others use `transaction(fn)`.
+   */
+  openTransaction(): PgTransaction {
+    return new PgTransaction(this.pool);
+  }
+
+  /** After a commit: wake the readers when the transaction appended events. */
+  committed(tx: Transaction): void {
+    if (tx instanceof PgTransaction && tx.appended) {
+      this.pokeAll();
+      this.announce();
     }
+  }
+
+  async transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    const tx = new PgTransaction(this.pool);
+    let result: T;
+    try {
+      result = await fn(tx);
+    } catch (err) {
+      await tx.rollback();
+      throw err;
+    }
+    await tx.commit();
+    this.committed(tx);
+    return result;
   }
 
   /**
@@ -305,7 +371,8 @@ export class PostgresEventStore implements EventStore {
         const sql = `SELECT * FROM ${this.s}.append_events($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9)`;
         let rows: Array<{ event_id: string; stream_position: string; global_position: string; transaction_id: string; created_at: Date }>;
         try {
-          rows = opts.tx ? await opts.tx.query(sql, params) : await this.query(sql, params, `bosun_append_${this.schema}`);
+          const name = `bosun_append_${this.schema}`;
+          rows = opts.tx instanceof PgTransaction ? await opts.tx.query(sql, params, name) : opts.tx ? await opts.tx.query(sql, params) : await this.query(sql, params, name);
         } catch (err) {
           if (pgErrorCode(err) === WRONG_EXPECTED_VERSION_SQLSTATE) {
             const actual = Number(pgErrorDetail(err) ?? '-1');
@@ -563,11 +630,6 @@ ORDER BY page.tx_order, page.global_position`;
     this.wakeListeners.add(listener);
     this.notifier.start();
     return () => this.wakeListeners.delete(listener);
-  }
-
-  /** Internal: a transaction object for a runner the subscription owns. */
-  wrapRunner(runner: QueryRunner): Transaction {
-    return new PgTransaction(runner);
   }
 
   get checkpointsTable(): string {

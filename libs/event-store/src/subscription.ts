@@ -145,6 +145,9 @@ export class PgSubscription implements Subscription {
           /* the error callback must not stop the subscription */
         }
         await sleep(Math.min(100 * 2 ** Math.min(attempt - 1, 6), 5_000));
+        // The failure may come from another instance of this subscriber that committed the
+        // batch first (e.g. a unique key its handler wrote): go on from the stored checkpoint.
+        if (this.opts.subscriberId && !this.stopped) this.cp = await this.loadCheckpoint().catch(() => this.cp);
       }
     }
   }
@@ -161,21 +164,45 @@ export class PgSubscription implements Subscription {
     }
   }
 
-  /** The handler's transaction: checkpoint compare-and-set, handler, commit. False on a lost race. */
+  /**
+   * The handler's transaction: handler, then the checkpoint compare-and-set, commit. The
+   * transaction begins with the handler's first statement and the checkpoint is written last,
+   * so it holds a transaction id (which holds back every reader, see the read rule) only from
+   * its first write to its commit; a batch nobody writes for costs one autocommit statement
+   * (durable) or none. False when another instance of this subscriber moved the checkpoint first:
+   * nothing of the batch is committed (the handler was told through onError if it ran).
+   */
   private async commitBatch(events: Parameters<SubscriptionOptions['handler']>[0], next: Checkpoint): Promise<boolean> {
-    return this.store.transaction(async (tx) => {
+    const tx = this.store.openTransaction();
+    try {
+      if (events.length > 0) await this.opts.handler(events, { tx, checkpoint: next });
       if (this.opts.subscriberId) {
-        const moved = await tx.query(
-          `UPDATE ${this.store.checkpointsTable}
+        const sql = `UPDATE ${this.store.checkpointsTable}
               SET last_transaction_id = $2::xid8, last_global_position = $3, updated_at = now()
             WHERE subscriber_id = $1 AND last_transaction_id = $4::xid8 AND last_global_position = $5
-            RETURNING 1`,
-          [this.opts.subscriberId, next.txid, next.position, this.cp.txid, this.cp.position],
-        );
-        if (moved.length === 0) return false;
+            RETURNING 1`;
+        const params = [this.opts.subscriberId, next.txid, next.position, this.cp.txid, this.cp.position];
+        const moved = tx.began ? await tx.query(sql, params) : await this.store.query(sql, params, `bosun_checkpoint_${this.store.schema}`);
+        if (moved.length === 0) {
+          await tx.rollback();
+          if (events.length > 0) {
+            // The handler saw a batch that is not stored: as after a failure, it may have to
+            // forget what it kept in memory.
+            try {
+              this.opts.onError?.(new Error(`subscription ${this.opts.subscriberId}: another instance moved the checkpoint first; the batch was rolled back`), 1);
+            } catch {
+              /* the error callback must not stop the subscription */
+            }
+          }
+          return false;
+        }
       }
-      if (events.length > 0) await this.opts.handler(events, { tx, checkpoint: next });
-      return true;
-    });
+    } catch (err) {
+      await tx.rollback();
+      throw err;
+    }
+    await tx.commit();
+    this.store.committed(tx);
+    return true;
   }
 }
