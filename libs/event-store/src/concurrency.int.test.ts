@@ -168,7 +168,7 @@ describe('subscriptions never skip an event committed late', () => {
       await opened[0]!.append('m-1', 0, [{ type: 'test.Written', data: { writer: 0, seq: 0 } }]);
       for (const s of opened) expect(await s.streamVersion('m-1')).toBe(1);
       const rows = await opened[0]!.query<{ name: string }>(`SELECT name FROM "${schema}".migrations`);
-      expect(rows.map((r) => r.name)).toEqual(['EventStoreInitial1764115200000', 'EventStoreAppendJson1764201600000', 'EventStoreOutOfBandNotify1764288000000']);
+      expect(rows.map((r) => r.name)).toEqual(['EventStoreInitial1764115200000', 'EventStoreAppendJson1764201600000', 'EventStoreOutOfBandNotify1764288000000', 'EventStoreAppendMany1764374400000']);
       await Promise.all(opened.map((s) => s.close()));
     } finally {
       await dropSchema(schema);

@@ -58,6 +58,44 @@ describe('append and read', () => {
     expect(await t.store.streamVersion('acct-4')).toBe(1);
   });
 
+  it('appends to several streams in one statement, in order, each with its own expected version and metadata', async () => {
+    await t.store.append('many-b', 0, [counted(1)]);
+    const [a, b, c] = await t.store.appendMany([
+      { streamId: 'many-a', expected: 'no_stream', events: [counted(1), counted(2)], metadata: { correlationId: 'corr-a' } },
+      { streamId: 'many-b', expected: 1, events: [counted(2)], metadata: { correlationId: 'corr-b', causationId: 'cause-b' } },
+      { streamId: 'many-c', expected: 'any', events: [counted(3)] },
+    ]);
+    expect([a!.nextExpectedVersion, b!.nextExpectedVersion, c!.nextExpectedVersion]).toEqual([2, 2, 1]);
+    expect(a!.events.map((e) => e.position)).toEqual([a!.events[0]!.position, a!.events[0]!.position + 1]);
+    expect(b!.lastPosition).toBeGreaterThan(a!.lastPosition);
+    expect(c!.lastPosition).toBeGreaterThan(b!.lastPosition);
+    const stored = await t.store.readStream('many-b');
+    expect(stored.map((e) => [e.streamVersion, e.correlationId, e.causationId])).toEqual([
+      [1, stored[0]!.id, null],
+      [2, 'corr-b', 'cause-b'],
+    ]);
+    expect((await t.store.readStream('many-a')).map((e) => e.correlationId)).toEqual(['corr-a', 'corr-a']);
+  });
+
+  it('stores nothing of a batch when one expected version does not match, and names that stream', async () => {
+    await t.store.append('many-x', 0, [counted(1)]);
+    const err = await t.store
+      .appendMany([
+        { streamId: 'many-w', expected: 0, events: [counted(1)] },
+        { streamId: 'many-x', expected: 0, events: [counted(2)] },
+      ])
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WrongExpectedVersionError);
+    expect(err).toMatchObject({ streamId: 'many-x', expected: 0, actual: 1 });
+    expect(await t.store.streamVersion('many-w')).toBe(0);
+    // The single append path names its stream the same way.
+    await expect(t.store.append('many-x', 5, [counted(2)])).rejects.toMatchObject({ streamId: 'many-x', expected: 5, actual: 1 });
+    // Bad input is refused before anything is written, naming the append.
+    await expect(t.store.appendMany([{ streamId: 'many-w', expected: 0, events: [] }])).rejects.toThrow(/appends\[0\]\.events/);
+    await expect(t.store.appendMany([])).rejects.toThrow(/appends/);
+    expect(await t.store.streamVersion('many-w')).toBe(0);
+  });
+
   it('upcasts stored old versions on read', async () => {
     await t.store.append('acct-5', 0, [{ type: 'test.Counted', version: 1, data: { n: 7, label: 'ignored' } }]);
     // Simulate an event written by an older release (stored as v1 without label).

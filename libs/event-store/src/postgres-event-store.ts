@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { Pool, PoolClient } from 'pg';
-import { catalogue as defaultCatalogue, type EventCatalogue, type EventEnvelope, type NewEvent } from '@bosun/contracts';
+import { catalogue as defaultCatalogue, type EventCatalogue, type EventEnvelope, type EventMetadata, type NewEvent } from '@bosun/contracts';
 import { SpanKind, currentTraceContext, withSpan } from '@bosun/telemetry';
 import { eventStoreMigrations, notifyChannel, quoteIdent, READER_SESSION_OPTIONS, validateSchemaName, WRONG_EXPECTED_VERSION_SQLSTATE } from './schema';
 import { EVENT_COLUMNS, checkpointOfRow, compareCheckpoints, toEnvelope, type EventRow } from './rows';
@@ -20,6 +20,7 @@ import {
   type ReadAllOptions,
   type ReadAllResult,
   type ReadStreamOptions,
+  type StreamAppend,
   type Subscription,
   type SubscriptionOptions,
   type Transaction,
@@ -59,7 +60,6 @@ export const DEFAULT_SCHEMA = 'eventstore';
 export class PgTransaction implements Transaction {
   /** Set by append: the owner announces the events after commit. */
   appended = false;
-  private client: PoolClient | null = null;
   private beginning: Promise<PoolClient> | null = null;
   constructor(private readonly pool: Pool) {}
 
@@ -77,23 +77,40 @@ export class PgTransaction implements Transaction {
         c.release(err as Error);
         throw err;
       }
-      this.client = c;
       return c;
     })();
     return this.beginning;
   }
 
   async query<R = any>(sql: string, params?: unknown[], name?: string): Promise<R[]> {
+    if (!this.beginning && !name && (!params || params.length === 0)) return this.beginWith<R>(sql);
     const c = await this.begin();
     const r = await c.query(name ? { name, text: sql, values: params as any[] } : { text: sql, values: params as any[] });
     return r.rows as R[];
+  }
+
+  /** BEGIN and a first statement without parameters in one round trip (a multi-statement simple query). */
+  private async beginWith<R>(sql: string): Promise<R[]> {
+    let result: unknown;
+    this.beginning = (async () => {
+      const c = await this.pool.connect();
+      try {
+        result = await c.query(`BEGIN; ${sql}`);
+      } catch (err) {
+        c.release(err as Error);
+        throw err;
+      }
+      return c;
+    })();
+    await this.beginning;
+    const results = (Array.isArray(result) ? result : [result]) as Array<{ rows?: R[] }>;
+    return results[results.length - 1]?.rows ?? [];
   }
 
   /** Commits (when a statement ran) and gives the connection back. */
   async commit(): Promise<void> {
     if (!this.beginning) return;
     const c = await this.beginning;
-    this.client = null;
     try {
       await c.query('COMMIT');
     } catch (err) {
@@ -107,7 +124,6 @@ export class PgTransaction implements Transaction {
   async rollback(): Promise<void> {
     if (!this.beginning) return;
     const c = await this.beginning.catch(() => null);
-    this.client = null;
     if (!c) return;
     try {
       await c.query('ROLLBACK');
@@ -197,6 +213,24 @@ export interface Page {
   readonly pending: boolean;
   /** The checkpoint of one of the page's events (to stop part-way through a page). */
   checkpointOf(e: EventEnvelope): Checkpoint;
+}
+
+interface PreparedAppend {
+  readonly streamId: string;
+  readonly streamType: string;
+  readonly expected: ExpectedVersion;
+  readonly kind: string;
+  readonly version: number;
+  readonly idsGiven: boolean;
+  readonly events: Array<{ id: string; type: string; version: number; data: unknown }>;
+}
+
+interface AppendedRow {
+  event_id: string;
+  stream_position: string;
+  global_position: string;
+  transaction_id: string;
+  created_at: Date;
 }
 
 /** What reads run on: the pool, or a connection of one's own (`name` prepares the statement there). */
@@ -329,85 +363,159 @@ export class PostgresEventStore implements EventStore {
     });
   }
 
-  async append(streamId: string, expected: ExpectedVersion, events: readonly NewEvent[], opts: AppendOptions = {}): Promise<AppendResult> {
-    if (typeof streamId !== 'string' || streamId.length === 0) throw new TypeError('streamId: must be a non-empty string');
-    if (!Array.isArray(events) || events.length === 0) throw new TypeError(`events: appending to ${streamId} needs at least one event`);
+  /** Validates an append and turns it into what append_events takes (nothing is written on a bad event). */
+  private prepareAppend(streamId: string, expected: ExpectedVersion, events: readonly NewEvent[], what = ''): PreparedAppend {
+    if (typeof streamId !== 'string' || streamId.length === 0) throw new TypeError(`${what}streamId: must be a non-empty string`);
+    if (!Array.isArray(events) || events.length === 0) throw new TypeError(`${what}events: appending to ${streamId} needs at least one event`);
     const [kind, version] = expectedParams(expected);
     const prepared = events.map((e, i) => {
-      if (!e || typeof e.type !== 'string' || !e.type) throw new TypeError(`events[${i}].type: must be a non-empty string`);
+      if (!e || typeof e.type !== 'string' || !e.type) throw new TypeError(`${what}events[${i}].type: must be a non-empty string`);
       const data = this.catalogue.validate(e.type, e.data);
       return { id: e.id ?? uuidv7(), type: e.type, version: e.version ?? this.catalogue.currentVersion(e.type), data };
     });
-    const streamType = streamTypeOf(streamId);
+    return { streamId, streamType: streamTypeOf(streamId), expected, kind, version, idsGiven: events[0]!.id !== undefined, events: prepared };
+  }
+
+  /** The stored metadata of an append: the trace context as given, else the active span's. */
+  private appendMetadata(opts: EventMetadata, firstEventId: string): { metadata: Record<string, string>; correlationId: string; causationId: string | null } {
+    const trace = opts.traceparent !== undefined ? { traceparent: opts.traceparent, tracestate: opts.tracestate } : currentTraceContext();
+    const metadata: Record<string, string> = {};
+    if (trace.traceparent) metadata['traceparent'] = trace.traceparent;
+    if (trace.tracestate) metadata['tracestate'] = trace.tracestate;
+    return { metadata, correlationId: opts.correlationId ?? firstEventId, causationId: opts.causationId ?? null };
+  }
+
+  /** The appended events as readers will see them. */
+  private appendResult(p: PreparedAppend, meta: ReturnType<PostgresEventStore['appendMetadata']>, rows: AppendedRow[]): AppendResult {
+    rows.sort((a, b) => Number(a.stream_position) - Number(b.stream_position));
+    const byId = new Map(p.events.map((e) => [e.id, e]));
+    const envelopes = rows.map((r): EventEnvelope => {
+      const e = byId.get(r.event_id);
+      return {
+        id: r.event_id,
+        type: e?.type ?? '',
+        version: e?.version ?? 1,
+        streamId: p.streamId,
+        streamVersion: Number(r.stream_position),
+        position: Number(r.global_position),
+        occurredAt: new Date(r.created_at).toISOString(),
+        correlationId: meta.correlationId,
+        causationId: meta.causationId,
+        traceparent: meta.metadata['traceparent'] ?? null,
+        tracestate: meta.metadata['tracestate'] ?? null,
+        data: e?.data,
+      };
+    });
+    const last = envelopes[envelopes.length - 1]!;
+    return { streamId: p.streamId, nextExpectedVersion: last.streamVersion, events: envelopes, lastPosition: last.position };
+  }
+
+  /** After an append: the owner of a transaction announces at commit; an autocommit append now. */
+  private appended(tx: Transaction | undefined): void {
+    if (tx instanceof PgTransaction) tx.appended = true;
+    else if (!tx) {
+      // Our own readers need not wait for the NOTIFY round trip; other processes get one.
+      this.pokeAll();
+      this.announce();
+    }
+  }
+
+  /** A version conflict as the typed error (the stream is named by the database when known). */
+  private conflictError(err: unknown, fallback: PreparedAppend, batch?: readonly PreparedAppend[]): unknown {
+    if (pgErrorCode(err) !== WRONG_EXPECTED_VERSION_SQLSTATE) return err;
+    const detail = pgErrorDetail(err) ?? '-1';
+    let streamId = fallback.streamId;
+    let actual: number;
+    if (detail.startsWith('{')) {
+      const d = JSON.parse(detail) as { stream: string; actual: number };
+      streamId = d.stream;
+      actual = Number(d.actual);
+    } else actual = Number(detail);
+    const p = batch?.find((b) => b.streamId === streamId) ?? fallback;
+    return new WrongExpectedVersionError(streamId, p.expected, actual < 0 ? null : actual);
+  }
+
+  async append(streamId: string, expected: ExpectedVersion, events: readonly NewEvent[], opts: AppendOptions = {}): Promise<AppendResult> {
+    const p = this.prepareAppend(streamId, expected, events);
     return withSpan(
-      `append ${streamType}`,
+      `append ${p.streamType}`,
       {
         kind: SpanKind.PRODUCER,
         attributes: {
           'db.system.name': 'postgresql',
           'bosun.stream.id': streamId,
-          'bosun.event.types': [...new Set(prepared.map((e) => e.type))].join(','),
-          'messaging.batch.message_count': prepared.length,
+          'bosun.event.types': [...new Set(p.events.map((e) => e.type))].join(','),
+          'messaging.batch.message_count': p.events.length,
         },
       },
       async (span) => {
         // The stored trace context: as given, else the append span's own (a child of the caller's).
-        const trace = opts.traceparent !== undefined ? { traceparent: opts.traceparent, tracestate: opts.tracestate } : currentTraceContext();
-        const metadata: Record<string, string> = {};
-        if (trace.traceparent) metadata['traceparent'] = trace.traceparent;
-        if (trace.tracestate) metadata['tracestate'] = trace.tracestate;
-        const correlationId = opts.correlationId ?? prepared[0]!.id;
-        const params = [
-          streamId,
-          streamType,
-          kind,
-          version,
-          events[0]!.id !== undefined,
-          JSON.stringify(prepared),
-          JSON.stringify(metadata),
-          correlationId,
-          opts.causationId ?? null,
-        ];
+        const meta = this.appendMetadata(opts, p.events[0]!.id);
+        const params = [streamId, p.streamType, p.kind, p.version, p.idsGiven, JSON.stringify(p.events), JSON.stringify(meta.metadata), meta.correlationId, meta.causationId];
         const sql = `SELECT * FROM ${this.s}.append_events($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9)`;
-        let rows: Array<{ event_id: string; stream_position: string; global_position: string; transaction_id: string; created_at: Date }>;
+        let rows: AppendedRow[];
         try {
           const name = `bosun_append_${this.schema}`;
           rows = opts.tx instanceof PgTransaction ? await opts.tx.query(sql, params, name) : opts.tx ? await opts.tx.query(sql, params) : await this.query(sql, params, name);
         } catch (err) {
-          if (pgErrorCode(err) === WRONG_EXPECTED_VERSION_SQLSTATE) {
-            const actual = Number(pgErrorDetail(err) ?? '-1');
-            throw new WrongExpectedVersionError(streamId, expected, actual < 0 ? null : actual);
-          }
-          throw err;
+          throw this.conflictError(err, p);
         }
-        rows.sort((a, b) => Number(a.stream_position) - Number(b.stream_position));
-        const byId = new Map(prepared.map((e) => [e.id, e]));
-        const envelopes = rows.map((r): EventEnvelope => {
-          const e = byId.get(r.event_id);
-          return {
-            id: r.event_id,
-            type: e?.type ?? '',
-            version: e?.version ?? 1,
-            streamId,
-            streamVersion: Number(r.stream_position),
-            position: Number(r.global_position),
-            occurredAt: new Date(r.created_at).toISOString(),
-            correlationId,
-            causationId: opts.causationId ?? null,
-            traceparent: metadata['traceparent'] ?? null,
-            tracestate: metadata['tracestate'] ?? null,
-            data: e?.data,
-          };
-        });
-        const last = envelopes[envelopes.length - 1]!;
-        span.setAttribute('bosun.stream.version', last.streamVersion);
-        if (opts.tx instanceof PgTransaction) opts.tx.appended = true;
-        else if (!opts.tx) {
-          // Our own readers need not wait for the NOTIFY round trip; other processes get one.
-          this.pokeAll();
-          this.announce();
+        const result = this.appendResult(p, meta, rows);
+        span.setAttribute('bosun.stream.version', result.nextExpectedVersion);
+        this.appended(opts.tx);
+        return result;
+      },
+    );
+  }
+
+  /**
+   * Appends to several streams in one statement, all or nothing: when any expected version does
+   * not match, nothing is stored and the WrongExpectedVersionError names that stream. Each
+   * append has its own expected version, correlation, causation and trace context (by default
+   * the active span's). Results come back in the order given; streams are locked in that order
+   * (sort them when concurrent batches may share streams).
+   */
+  async appendMany(appends: readonly StreamAppend[], opts: { readonly tx?: Transaction } = {}): Promise<AppendResult[]> {
+    if (!Array.isArray(appends) || appends.length === 0) throw new TypeError('appends: at least one append is needed');
+    const prepared = appends.map((a, i) => this.prepareAppend(a.streamId, a.expected, a.events, `appends[${i}].`));
+    return withSpan(
+      'append many',
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          'db.system.name': 'postgresql',
+          'bosun.stream.count': prepared.length,
+          'messaging.batch.message_count': prepared.reduce((n, p) => n + p.events.length, 0),
+        },
+      },
+      async () => {
+        const metas = prepared.map((p, i) => this.appendMetadata(appends[i]!.metadata ?? {}, p.events[0]!.id));
+        const param = JSON.stringify(
+          prepared.map((p, i) => ({
+            stream_id: p.streamId,
+            stream_type: p.streamType,
+            kind: p.kind,
+            expected: p.version,
+            ids_given: p.idsGiven,
+            events: p.events,
+            metadata: metas[i]!.metadata,
+            correlation_id: metas[i]!.correlationId,
+            causation_id: metas[i]!.causationId,
+          })),
+        );
+        const sql = `SELECT * FROM ${this.s}.append_events_many($1::jsonb)`;
+        let rows: Array<AppendedRow & { append_index: number }>;
+        try {
+          const name = `bosun_append_many_${this.schema}`;
+          rows = opts.tx instanceof PgTransaction ? await opts.tx.query(sql, [param], name) : opts.tx ? await opts.tx.query(sql, [param]) : await this.query(sql, [param], name);
+        } catch (err) {
+          throw this.conflictError(err, prepared[0]!, prepared);
         }
-        return { streamId, nextExpectedVersion: last.streamVersion, events: envelopes, lastPosition: last.position };
+        const perAppend = prepared.map((): AppendedRow[] => []);
+        for (const r of rows) perAppend[r.append_index]!.push(r);
+        const results = prepared.map((p, i) => this.appendResult(p, metas[i]!, perAppend[i]!));
+        this.appended(opts.tx);
+        return results;
       },
     );
   }

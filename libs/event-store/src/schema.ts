@@ -289,6 +289,112 @@ $fn$;
 `;
 };
 
+/**
+ * v4: appends to several streams in one statement (`append_events_many`), all or nothing: a
+ * batch of writers (the API's group commit, ipam's pool and services streams) costs one round
+ * trip instead of one per stream plus BEGIN/COMMIT. A conflict names its stream in DETAIL
+ * (JSON: {"stream": …, "actual": …}), since the caller cannot tell which append of the batch
+ * failed otherwise.
+ */
+const v4 = (schema: string): string => {
+  const s = quoteIdent(schema);
+  const detail = (actual: string) => `json_build_object('stream', p_stream_id, 'actual', ${actual})::text`;
+  return `
+CREATE OR REPLACE FUNCTION ${s}.append_events(
+  p_stream_id text,
+  p_stream_type text,
+  p_expected_kind text,
+  p_expected bigint,
+  p_ids_given boolean,
+  p_events jsonb,
+  p_metadata jsonb,
+  p_correlation_id text,
+  p_causation_id text
+) RETURNS TABLE (event_id uuid, stream_position bigint, global_position bigint, transaction_id text, created_at timestamptz)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  n bigint := jsonb_array_length(p_events);
+  v_first uuid;
+  v_prev bigint;
+  v_actual bigint;
+BEGIN
+  IF n IS NULL OR n = 0 THEN
+    RAISE EXCEPTION 'append to %: no events', p_stream_id USING ERRCODE = '22023';
+  END IF;
+
+  -- A retried append whose events (ids chosen by the caller) are already stored is a no-op.
+  IF p_ids_given THEN
+    v_first := (p_events -> 0 ->> 'id')::uuid;
+    IF EXISTS (SELECT 1 FROM ${s}.events e WHERE e.event_id = v_first AND e.stream_id = p_stream_id) THEN
+      RETURN QUERY SELECT e.event_id, e.stream_position, e.global_position, e.transaction_id::text, e.created_at
+        FROM ${s}.events e
+        WHERE e.event_id IN (SELECT (x ->> 'id')::uuid FROM jsonb_array_elements(p_events) AS x)
+        ORDER BY e.stream_position;
+      RETURN;
+    END IF;
+  END IF;
+
+  IF p_expected_kind = 'no_stream' OR (p_expected_kind = 'exact' AND p_expected = 0) THEN
+    INSERT INTO ${s}.streams AS st (stream_id, stream_type, version) VALUES (p_stream_id, p_stream_type, n)
+      ON CONFLICT (stream_id) DO NOTHING;
+    IF NOT FOUND THEN
+      SELECT st.version INTO v_actual FROM ${s}.streams st WHERE st.stream_id = p_stream_id;
+      RAISE EXCEPTION 'stream %: expected no stream, actual version %', p_stream_id, v_actual
+        USING ERRCODE = '${WRONG_EXPECTED_VERSION_SQLSTATE}', DETAIL = ${detail('coalesce(v_actual, -1)')};
+    END IF;
+    v_prev := 0;
+  ELSIF p_expected_kind = 'exact' THEN
+    UPDATE ${s}.streams st SET version = st.version + n, updated_at = now()
+      WHERE st.stream_id = p_stream_id AND st.version = p_expected;
+    IF NOT FOUND THEN
+      SELECT st.version INTO v_actual FROM ${s}.streams st WHERE st.stream_id = p_stream_id;
+      RAISE EXCEPTION 'stream %: expected version %, actual %', p_stream_id, p_expected, coalesce(v_actual::text, 'none')
+        USING ERRCODE = '${WRONG_EXPECTED_VERSION_SQLSTATE}', DETAIL = ${detail('coalesce(v_actual, -1)')};
+    END IF;
+    v_prev := p_expected;
+  ELSIF p_expected_kind = 'stream_exists' THEN
+    UPDATE ${s}.streams st SET version = st.version + n, updated_at = now()
+      WHERE st.stream_id = p_stream_id RETURNING st.version - n INTO v_prev;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'stream %: expected an existing stream, it does not exist', p_stream_id
+        USING ERRCODE = '${WRONG_EXPECTED_VERSION_SQLSTATE}', DETAIL = ${detail('-1')};
+    END IF;
+  ELSIF p_expected_kind = 'any' THEN
+    INSERT INTO ${s}.streams AS st (stream_id, stream_type, version) VALUES (p_stream_id, p_stream_type, n)
+      ON CONFLICT (stream_id) DO UPDATE SET version = st.version + n, updated_at = now()
+      RETURNING st.version - n INTO v_prev;
+  ELSE
+    RAISE EXCEPTION 'append to %: unknown expected version kind %', p_stream_id, p_expected_kind USING ERRCODE = '22023';
+  END IF;
+
+  RETURN QUERY
+    INSERT INTO ${s}.events AS e (stream_id, stream_position, event_id, event_type, schema_version, data, metadata, correlation_id, causation_id)
+    SELECT p_stream_id, v_prev + t.ord, t.id, t.type, t.version, t.data, p_metadata, p_correlation_id, p_causation_id
+      FROM ROWS FROM (jsonb_to_recordset(p_events) AS (id uuid, type text, version int, data jsonb)) WITH ORDINALITY AS t(id, type, version, data, ord)
+      ORDER BY t.ord
+    RETURNING e.event_id, e.stream_position, e.global_position, e.transaction_id::text, e.created_at;
+END
+$fn$;
+
+-- Several appends (each as append_events takes it) in one statement, in the order given.
+CREATE OR REPLACE FUNCTION ${s}.append_events_many(p_appends jsonb)
+RETURNS TABLE (append_index int, event_id uuid, stream_position bigint, global_position bigint, transaction_id text, created_at timestamptz)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  a jsonb;
+  i int := 0;
+BEGIN
+  FOR a IN SELECT x FROM jsonb_array_elements(p_appends) AS x LOOP
+    RETURN QUERY SELECT i, r.event_id, r.stream_position, r.global_position, r.transaction_id, r.created_at
+      FROM ${s}.append_events(a ->> 'stream_id', a ->> 'stream_type', a ->> 'kind', (a ->> 'expected')::bigint, (a ->> 'ids_given')::boolean,
+                              a -> 'events', a -> 'metadata', a ->> 'correlation_id', a ->> 'causation_id') AS r;
+    i := i + 1;
+  END LOOP;
+END
+$fn$;
+`;
+};
+
 /** TypeORM migrations for one schema (the schema name is part of every statement). */
 export const eventStoreMigrations = (schema: string): Array<new () => MigrationInterface> => {
   class EventStoreInitial1764115200000 implements MigrationInterface {
@@ -318,5 +424,14 @@ export const eventStoreMigrations = (schema: string): Array<new () => MigrationI
       throw new Error('EventStoreOutOfBandNotify: no way down (drop the schema instead)');
     }
   }
-  return [EventStoreInitial1764115200000, EventStoreAppendJson1764201600000, EventStoreOutOfBandNotify1764288000000];
+  class EventStoreAppendMany1764374400000 implements MigrationInterface {
+    readonly name = 'EventStoreAppendMany1764374400000';
+    async up(qr: QueryRunner): Promise<void> {
+      await qr.query(v4(schema));
+    }
+    async down(): Promise<void> {
+      throw new Error('EventStoreAppendMany: no way down (drop the schema instead)');
+    }
+  }
+  return [EventStoreInitial1764115200000, EventStoreAppendJson1764201600000, EventStoreOutOfBandNotify1764288000000, EventStoreAppendMany1764374400000];
 };

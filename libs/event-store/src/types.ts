@@ -49,6 +49,15 @@ export interface AppendOptions extends EventMetadata {
   readonly tx?: Transaction;
 }
 
+/** One append of a batch (`appendMany`). */
+export interface StreamAppend {
+  readonly streamId: string;
+  readonly expected: ExpectedVersion;
+  readonly events: readonly NewEvent[];
+  /** Correlation, causation and trace context of this append's events (the active span's by default). */
+  readonly metadata?: EventMetadata;
+}
+
 export interface ReadStreamOptions {
   /** First stream version to return (1-based, inclusive). */
   readonly fromVersion?: number;
@@ -112,6 +121,11 @@ export interface Subscription {
 
 export interface EventStore {
   append(streamId: string, expected: ExpectedVersion, events: readonly NewEvent[], opts?: AppendOptions): Promise<AppendResult>;
+  /**
+   * Appends to several streams in one statement (one round trip), all or nothing: on a version
+   * conflict nothing is stored and the error names the stream. Results in the order given.
+   */
+  appendMany(appends: readonly StreamAppend[], opts?: { readonly tx?: Transaction }): Promise<AppendResult[]>;
   readStream(streamId: string, opts?: ReadStreamOptions): Promise<EventEnvelope[]>;
   /** Current version of a stream (0 when it does not exist). */
   streamVersion(streamId: string): Promise<number>;
