@@ -1,5 +1,5 @@
 import { IPAM_EVENT_TYPES, IPAM_POOL_STREAM_PREFIX, IPAM_SERVICES_STREAM, type EventEnvelope, type IpamEvent } from '@bosun/contracts';
-import { START, WrongExpectedVersionError, type Checkpoint, type EventStore, type Subscription, type Transaction } from '@bosun/event-store';
+import { START, WrongExpectedVersionError, type Checkpoint, type EventStore, type StreamAppend, type Subscription, type Transaction } from '@bosun/event-store';
 import {
   appendPlan,
   decideInPlace,
@@ -326,20 +326,26 @@ export class IpamEngine {
         const appended: EventEnvelope[] = [];
         await tx.query('SAVEPOINT ipam_decide');
         try {
+          // Every stream and run in one statement (one round trip): the pool streams and
+          // ipam-services, each run expecting the version the run before it leaves.
+          const batch: StreamAppend[] = [];
           for (const { stream: s, events: streamEvents } of appendPlan(decided)) {
+            let expected = this.versions.get(s) ?? 0;
             for (const run of runsByCause(streamEvents, causes)) {
-              const r = await this.opts.store.append(
-                s,
-                this.versions.get(s) ?? 0,
-                run.events.map((e) => ({ type: e.type, data: e.data })),
-                { tx, ...(run.cause ? { correlationId: run.cause.correlationId, causationId: run.cause.id } : {}) },
-              );
-              // The next run of this stream expects this one's version.
-              this.versions.set(s, r.nextExpectedVersion);
-              appended.push(...r.events);
-              this.lastTimings.appends++;
+              batch.push({
+                streamId: s,
+                expected,
+                events: run.events.map((e) => ({ type: e.type, data: e.data })),
+                ...(run.cause ? { metadata: { correlationId: run.cause.correlationId, causationId: run.cause.id } } : {}),
+              });
+              expected += run.events.length;
             }
           }
+          for (const r of await this.opts.store.appendMany(batch, { tx })) {
+            this.versions.set(r.streamId, r.nextExpectedVersion);
+            appended.push(...r.events);
+          }
+          this.lastTimings.appends = batch.length;
           this.lastTimings.appendMs = performance.now() - ta;
           // (The savepoint is released by the commit: one round trip less.)
         } catch (err) {
