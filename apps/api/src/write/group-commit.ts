@@ -1,5 +1,6 @@
 import type { NewEvent } from '@bosun/contracts';
 import type { AppendOptions, EventStore } from '@bosun/event-store';
+import { currentTraceContext } from '@bosun/telemetry';
 
 interface Pending {
   readonly streamId: string;
@@ -12,7 +13,7 @@ interface Pending {
 
 /**
  * Group commit for single-object writes: concurrent appends to different streams share one
- * Postgres transaction (one commit, one fsync), each still with its own expected version. When
+ * statement (one round trip, one commit, one fsync), each still with its own expected version. When
  * a grouped transaction fails (e.g. one conflict), its appends are retried one by one, so each
  * caller gets exactly its own outcome. The API's write throughput is then bounded by commits,
  * not by appends.
@@ -28,8 +29,10 @@ export class GroupCommitter {
   ) {}
 
   append(streamId: string, expected: number, events: readonly NewEvent[], opts: AppendOptions = {}): Promise<number> {
+    // The trace context of the caller (its request), not of whichever caller's turn runs the batch.
+    const traced = opts.traceparent === undefined ? { ...opts, ...currentTraceContext() } : opts;
     return new Promise((resolve, reject) => {
-      this.queue.push({ streamId, expected, events, opts, resolve, reject });
+      this.queue.push({ streamId, expected, events, opts: traced, resolve, reject });
       this.pump();
     });
   }
@@ -61,17 +64,23 @@ export class GroupCommitter {
       for (const p of batch) await this.one(p);
       return;
     }
-    let positions: number[];
+    // One statement for the whole batch (one round trip, no explicit transaction), streams in
+    // one order so that two batches in flight never wait for each other crosswise.
+    const sorted = [...batch].sort((a, b) => (a.streamId < b.streamId ? -1 : a.streamId > b.streamId ? 1 : 0));
+    let results: Array<{ lastPosition: number }>;
     try {
-      positions = await this.store.transaction(async (tx) => {
-        const out: number[] = [];
-        for (const p of batch) out.push((await this.store.append(p.streamId, p.expected, p.events, { ...p.opts, tx })).lastPosition);
-        return out;
-      });
+      results = await this.store.appendMany(
+        sorted.map((p) => ({
+          streamId: p.streamId,
+          expected: p.expected,
+          events: p.events,
+          metadata: { correlationId: p.opts.correlationId, causationId: p.opts.causationId, traceparent: p.opts.traceparent ?? null, tracestate: p.opts.tracestate ?? null },
+        })),
+      );
     } catch {
       await Promise.all(batch.map((p) => this.one(p)));
       return;
     }
-    batch.forEach((p, i) => p.resolve(positions[i]!));
+    sorted.forEach((p, i) => p.resolve(results[i]!.lastPosition));
   }
 }
