@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { EventCatalogue, defineEvent } from '@bosun/contracts';
-import { createTestEventStore, dropStaleSchemas, withPgClient, type TestEventStore } from '@bosun/testing';
-import { WrongExpectedVersionError, type Checkpoint, type EventEnvelope } from './index';
+import { Client } from 'pg';
+import { createTestEventStore, dropStaleSchemas, testDatabaseUrl, withPgClient, type TestEventStore } from '@bosun/testing';
+import { createEventStore, WrongExpectedVersionError, type Checkpoint, type EventEnvelope } from './index';
 
 const Counted = defineEvent({ type: 'test.Counted', version: 2, schema: z.object({ n: z.number().int(), label: z.string() }), upcasters: { 1: (d: { n: number }) => ({ ...d, label: 'v1' }) } });
 const Noted = defineEvent({ type: 'test.Noted', version: 1, schema: z.object({ text: z.string() }) });
@@ -230,6 +231,33 @@ describe('subscriptions hold the read horizon back as briefly as possible', () =
     expect(handled).toEqual(['slow-1', 'slow-2']);
     const stored = await withPgClient((c) => c.query(`SELECT last_global_position::bigint AS pos FROM "${t.schema}".checkpoints WHERE subscriber_id = 'slow-worker'`));
     expect(Number(stored.rows[0].pos)).toBe((await t.store.readStream('slow-2'))[0]!.position);
+  });
+
+  it('a reader held back by a transaction that writes no events goes on when it ends, not at its next poll', async () => {
+    // A poll far beyond the test's patience: only the horizon watch can wake the reader.
+    const store = await createEventStore({ url: testDatabaseUrl(), schema: t.schema, catalogue, pollIntervalMs: 600_000, migrate: false });
+    const holder = new Client({ connectionString: testDatabaseUrl() });
+    await holder.connect();
+    try {
+      const seen: string[] = [];
+      const sub = store.subscribe({ from: 'end', streamPrefixes: ['held-'], handler: async (events) => void seen.push(...events.map((e) => e.streamId)) });
+      await sub.caughtUp;
+      // An open transaction with an id, writing nothing to the event store (as another
+      // service's own table, or a checkpoint, would): it holds the horizon.
+      await holder.query('BEGIN');
+      await holder.query('SELECT pg_current_xact_id()');
+      await store.append('held-1', 0, [{ type: 'test.Noted', data: { text: 'behind the holder' } }]);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(seen).toEqual([]);
+      await holder.query('COMMIT');
+      const deadline = Date.now() + 20_000;
+      while (seen.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      await sub.stop();
+      expect(seen).toEqual(['held-1']);
+    } finally {
+      await holder.end().catch(() => undefined);
+      await store.close();
+    }
   });
 
   it('two instances of one durable subscriber: every batch is committed by exactly one of them', async () => {

@@ -51,6 +51,9 @@ export interface EventStoreOptions {
 export const DEFAULT_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/test';
 export const DEFAULT_SCHEMA = 'eventstore';
 
+/** The horizon probe's interval while a reader waits behind an open transaction (1, 2, 4, then this). */
+const HORIZON_PROBE_MAX_MS = 5;
+
 /**
  * Internal: a transaction of this store, begun on its first statement and committed by its
  * owner. A transaction that runs no statement costs nothing (no pool connection, no BEGIN/COMMIT),
@@ -211,6 +214,8 @@ export interface Page {
   readonly caughtUp: boolean;
   /** Committed events exist that are not readable yet (an older transaction is still open). */
   readonly pending: boolean;
+  /** The read horizon of the page (the oldest transaction id then running): see `onHorizonPast`. */
+  readonly horizon: string;
   /** The checkpoint of one of the page's events (to stop part-way through a page). */
   checkpointOf(e: EventEnvelope): Checkpoint;
 }
@@ -575,7 +580,7 @@ export class PostgresEventStore implements EventStore {
   async readPage(after: Checkpoint, limit: number, filter: EventFilter = {}, reader?: Reader): Promise<Page> {
     const { sql, params, name } = this.readPageStatement(after, limit, filter);
     const rows = reader ? await reader.query(sql, params, name) : await this.query(sql, params, name);
-    const first = rows[0] as { last_txid: string | null; last_pos: string | null; scanned: string | null; pending: boolean } | undefined;
+    const first = rows[0] as { last_txid: string | null; last_pos: string | null; scanned: string | null; pending: boolean; horizon: string } | undefined;
     const eventRows = (rows as Array<EventRow & { event_id: string | null }>).filter((r) => r.event_id !== null);
     const byId = new Map<string, Checkpoint>();
     const events = eventRows.map((r) => {
@@ -590,6 +595,7 @@ export class PostgresEventStore implements EventStore {
       checkpoint,
       caughtUp: scanned < limit,
       pending: Boolean(first?.pending),
+      horizon: first?.horizon ?? '0',
       checkpointOf: (e) => byId.get(e.id) ?? checkpoint,
     };
   }
@@ -609,7 +615,7 @@ last AS (
   SELECT w.transaction_id AS last_txid, w.global_position AS last_pos, (SELECT count(*) FROM w) AS scanned
   FROM w ORDER BY w.tx_order DESC, w.global_position DESC LIMIT 1
 )
-SELECT l.last_txid, l.last_pos, l.scanned,
+SELECT l.last_txid, l.last_pos, l.scanned, (SELECT xmin FROM h)::text AS horizon,
        coalesce((SELECT e.transaction_id FROM ${this.s}.events e ORDER BY e.transaction_id DESC LIMIT 1) >= (SELECT xmin FROM h), false) AS pending,
        w.*
 FROM (SELECT 1) AS one
@@ -698,6 +704,48 @@ ORDER BY page.tx_order, page.global_position`;
     return sub;
   }
 
+  private readonly horizonWaiters = new Set<{ readonly xmin: bigint; readonly wake: () => void }>();
+  private horizonLoop: Promise<void> | null = null;
+  private horizonConnection: DedicatedConnection | null = null;
+
+  /**
+   * Calls `wake` once the read horizon has moved past `horizon` (the transaction that held a
+   * page back has ended). Nothing announces the end of a transaction that wrote no events (or
+   * of any other session's), so while someone waits, one loop per store probes the horizon, a
+   * statement that touches no table, every few milliseconds. Returns the cancel function.
+   */
+  onHorizonPast(horizon: string, wake: () => void): () => void {
+    const waiter = { xmin: BigInt(horizon), wake };
+    if (this.closed) return () => undefined;
+    this.horizonWaiters.add(waiter);
+    this.horizonLoop ??= this.watchHorizon().finally(() => {
+      this.horizonLoop = null;
+    });
+    return () => this.horizonWaiters.delete(waiter);
+  }
+
+  private async watchHorizon(): Promise<void> {
+    this.horizonConnection ??= new DedicatedConnection(this.url, 'bosun-eventstore-horizon');
+    const c = this.horizonConnection;
+    for (let delay = 1; this.horizonWaiters.size > 0 && !this.closed; delay = Math.min(delay * 2, HORIZON_PROBE_MAX_MS)) {
+      await new Promise((r) => setTimeout(r, delay));
+      let xmin: bigint;
+      try {
+        const rows = await c.query<{ xmin: string }>(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`, [], 'bosun_horizon');
+        xmin = BigInt(rows[0]!.xmin);
+      } catch {
+        // The waiters fall back to their poll; the next wait starts a new loop.
+        return;
+      }
+      for (const w of this.horizonWaiters) {
+        if (xmin > w.xmin) {
+          this.horizonWaiters.delete(w);
+          w.wake();
+        }
+      }
+    }
+  }
+
   /** Wakes every subscription of this process (after a local append or commit). */
   pokeAll(): void {
     for (const s of this.subscriptions) s.poke();
@@ -749,6 +797,9 @@ ORDER BY page.tx_order, page.global_position`;
     this.closed = true;
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
     await this.notifier.stop();
+    this.horizonWaiters.clear();
+    await this.horizonLoop?.catch(() => undefined);
+    await this.horizonConnection?.close();
     await this.reader.close();
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }

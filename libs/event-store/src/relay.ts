@@ -262,7 +262,6 @@ export class OutboxRelay {
     const checkpointEvery = this.opts.checkpointIntervalMs ?? 200;
     // On the relay's own connection: the pool may be queued up behind the process's appends.
     const read = (after: Checkpoint) => this.opts.store.readPage(after, batchSize, {}, this.ownConnection());
-    let idleMs = 0;
     let ahead: Promise<Page> | null = null;
     try {
       while (this.running && this.leader) {
@@ -275,7 +274,6 @@ export class OutboxRelay {
           ahead.catch(() => undefined);
           await this.publishPage(page.events);
           if (!this.leader) return;
-          idleMs = 0;
         }
         if (compareCheckpoints(page.checkpoint, this.cp) > 0) this.cp = page.checkpoint;
         // Under load the checkpoint is written every `checkpointEvery` ms; when the relay goes
@@ -283,10 +281,14 @@ export class OutboxRelay {
         if (page.events.length === 0 || Date.now() - this.savedAt >= checkpointEvery) await this.saveCheckpoint();
         if (ahead || !page.caughtUp) continue;
         for (const w of this.idleWaiters.splice(0)) w();
-        // Committed events wait behind an open transaction: look again soon (1, 2, 4… ms, up to
-        // the poll), as a transaction that wrote no events sends no NOTIFY when it ends.
-        idleMs = page.pending ? Math.min(idleMs > 0 ? idleMs * 2 : 1, pollMs) : pollMs;
-        await this.waitForWork(idleMs);
+        // Committed events wait behind an open transaction: look again as soon as it ends (the
+        // store watches the horizon: a transaction that wrote no events sends no NOTIFY).
+        const cancel = page.pending ? this.opts.store.onHorizonPast(page.horizon, () => this.poke()) : undefined;
+        try {
+          await this.waitForWork(pollMs);
+        } finally {
+          cancel?.();
+        }
       }
     } finally {
       await ahead?.catch(() => undefined);

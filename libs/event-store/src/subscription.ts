@@ -101,7 +101,6 @@ export class PgSubscription implements Subscription {
   private async run(): Promise<void> {
     const batchSize = this.opts.batchSize ?? 100;
     let attempt = 0;
-    let idleMs = 0;
     // Caught up = past every event committed before we started (some may still be behind an
     // open transaction; "nothing more to read right now" is not enough).
     let target: Checkpoint = START;
@@ -126,16 +125,20 @@ export class PgSubscription implements Subscription {
         }
         this.cp = page.checkpoint;
         attempt = 0;
-        if (page.events.length > 0) idleMs = 0;
         if (!page.caughtUp) continue;
         if (!this.isCaughtUp && compareCheckpoints(this.cp, target) >= 0) {
           this.isCaughtUp = true;
           this.resolveCaughtUp();
         }
-        // Committed events wait behind an open transaction: look again soon (1, 2, 4… ms, up to
-        // the poll), as a transaction that wrote no events sends no NOTIFY when it ends.
-        idleMs = page.pending ? Math.min(idleMs > 0 ? idleMs * 2 : 1, this.pollIntervalMs) : this.pollIntervalMs;
-        await this.waitForWork(idleMs);
+        // Committed events wait behind an open transaction: look again as soon as it ends (a
+        // transaction that wrote no events sends no NOTIFY when it ends; the store watches the
+        // horizon), or on the next NOTIFY/poke, or after the poll.
+        const cancel = page.pending ? this.store.onHorizonPast(page.horizon, () => this.poke()) : undefined;
+        try {
+          await this.waitForWork(this.pollIntervalMs);
+        } finally {
+          cancel?.();
+        }
       } catch (err) {
         if (this.stopped) break;
         attempt++;
