@@ -12,7 +12,7 @@ const log = createLogger('ipam');
 export const main = async (): Promise<void> => {
   startTelemetry({ serviceName: 'bosun-ipam' });
   const config = loadConfig();
-  // A short poll: behind an open transaction the re-read backs off up to this (latency matters here).
+  // A short fallback poll (NOTIFY, local pokes and the horizon watch normally wake the reader first).
   const store = await createEventStore({ applicationName: `bosun-ipam-${config.instance}`, pollIntervalMs: 100 });
   const app = await NestFactory.createApplicationContext(IpamAppModule.forRoot({ store, config }), { logger: new JsonNestLogger('ipam') });
   app.enableShutdownHooks();
