@@ -5,7 +5,7 @@ import { parseAllDocuments } from 'yaml';
 import type { EventEnvelope } from '@bosun/contracts';
 import type { BgpInputs, KubeObject, NodeDesiredState } from '@bosun/bgp-control-plane';
 import { createLogger } from '@bosun/telemetry';
-import { createTestEventStore, dropStaleSchemas, type TestEventStore } from '@bosun/testing';
+import { createTestEventStore, dropStaleSchemas, SEED_DIR as SEED, type TestEventStore } from '@bosun/testing';
 import type { EnginePeerStatus, PeerStateChange, RouterEngine } from './engine';
 import { NodeEventRecorder } from './recorder';
 import { BgpReconciler, type InputSource, type NodeConfigStore } from './reconciler';
@@ -15,7 +15,6 @@ import { BgpReconciler, type InputSource, type NodeConfigStore } from './reconci
  * it is asked to do (the wire is covered by the interop tests with BIRD).
  */
 
-const SEED = join(__dirname, '../../../libs/bgp-control-plane/test/seed');
 const seed = (): KubeObject[] =>
   readdirSync(SEED)
     .filter((f) => f.endsWith('.yaml'))

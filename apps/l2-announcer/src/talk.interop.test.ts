@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
 import { ApiStatusError, type KubeObject } from '@bosun/client';
-import { buildAnnouncer, dropSchema, dropStaleSchemas, exec, REPO_ROOT, startTalkSuite, testSchemaName, waitFor, type TalkSuite } from '@bosun/testing';
+import { buildAnnouncer, dropSchema, dropStaleSchemas, exec, REPO_ROOT, seedFile, startTalkSuite, testSchemaName, waitFor, type TalkSuite } from '@bosun/testing';
 
 /**
  * The talk's L2 story through the whole system: the API, LB IPAM and `bosun agent --services
@@ -13,11 +11,6 @@ import { buildAnnouncer, dropSchema, dropStaleSchemas, exec, REPO_ROOT, startTal
  * `bosun get l2leases` and `bosun describe service`; killing that announcer moves the address.
  */
 
-const SEED_DIR = join(REPO_ROOT, 'libs/bgp-control-plane/test/seed');
-const seedFile = (name: string): KubeObject[] =>
-  parseAllDocuments(readFileSync(join(SEED_DIR, name), 'utf8'))
-    .map((d) => d.toJS() as KubeObject)
-    .filter((o) => o && o.kind);
 const namespace = (name: string) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
 const service = (name: string, labels: Record<string, string>) => ({
   apiVersion: 'v1',

@@ -92,6 +92,22 @@ export const birdSince = (p: { readonly raw: string; readonly name: string }): s
   return line.trim().split(/\s+/)[4] ?? '';
 };
 
+/**
+ * Whether two `since` readings of one session name the same establishment. BIRD keeps the time
+ * on a monotonic clock and converts it to wall time when it prints, so one session can read a
+ * millisecond apart; a reset re-establishes well after that (open, capabilities, keepalive).
+ */
+export const sameEstablishment = (before: string, after: string, toleranceMs = 20): boolean => {
+  const ms = (t: string): number => {
+    const m = /(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?$/.exec(t);
+    if (!m) return Number.NaN;
+    return ((Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3])) * 1000 + Number((m[4] ?? '0').padEnd(3, '0'));
+  };
+  const a = ms(before);
+  const b = ms(after);
+  return Number.isFinite(a) && Number.isFinite(b) && Math.abs(a - b) <= toleranceMs;
+};
+
 /** BIRD's view of one node's session (`show protocols all`). */
 export const birdSession = (suite: TalkSuite, node: string) => suite.topology.router.bird.protocol(suite.topology.node(node).birdProtocol);
 
