@@ -21,7 +21,8 @@ import { CHURN_COUNT, IPV4_COUNT, IPV6_COUNT, ipv4Host, ipv6Host } from './workl
  * loaded before BIRD's sessions are enabled; the time is from Established (BIRD's own timestamp of
  * the first of the two sessions coming up) until BIRD holds every route (its import counters).
  * Churn: 10,000 IPv4 prefixes withdrawn, then announced again, until BIRD shows each step.
- * The median of RUNS sessions per speaker is reported. Last stdout line: the JSON figures.
+ * BIRD gets one untimed warm-up session first (its first import is slow for whoever comes first).
+ * The median of RUNS sessions per speaker is reported, and the first of each (cold process) apart. Last stdout line: the JSON figures.
  */
 
 const RUNS = Number(process.env.BOSUN_BENCH_RUNS ?? 3);
@@ -92,7 +93,24 @@ async function measureChurn(bird: BirdInstance, s: Speaker): Promise<number> {
   return (at - t0) / 1000;
 }
 
-async function runSpeaker(bird: BirdInstance, s: Speaker): Promise<{ convergence: number; churn: number }> {
+interface SpeakerResult {
+  /** Median over RUNS sessions. */
+  readonly convergence: number;
+  /** The first timed session: the speaker's process still cold (BIRD warmed up). */
+  readonly first: number;
+  readonly churn: number;
+}
+
+/** One untimed session: BIRD's first import of 110k routes is slow (its tables grow) for whoever comes first. */
+let birdWarm = false;
+
+async function runSpeaker(bird: BirdInstance, s: Speaker): Promise<SpeakerResult> {
+  if (!birdWarm) {
+    const t = await measureConvergence(bird, s);
+    progress(`${s.name}: warm-up session (BIRD's tables, not counted): ${t.toFixed(3)} s`);
+    await disable(bird, s);
+    birdWarm = true;
+  }
   const times: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const t = await measureConvergence(bird, s);
@@ -107,7 +125,7 @@ async function runSpeaker(bird: BirdInstance, s: Speaker): Promise<{ convergence
     progress(`${s.name}: churn ${i + 1}/${RUNS}: ${c.toFixed(3)} s to withdraw and re-announce ${CHURN_COUNT}`);
   }
   await disable(bird, s);
-  return { convergence: median(times), churn: median(churns) };
+  return { convergence: median(times), first: times[0]!, churn: median(churns) };
 }
 
 function vmHwmMb(pid: number): number {
@@ -140,72 +158,88 @@ async function main(): Promise<void> {
     });
     cleanups.push(() => bird.dispose());
 
-    // --- ours
-    progress('starting our speaker (own process in its namespace)');
-    const child: ManagedProcess = spawnManaged(oursNs.name, process.execPath, [resolve(__dirname, 'speaker-child.js'), JSON.stringify({ localASN: 65000, routerID: '10.0.0.1', peerASN: 65010, peerIPv4: a.ipv4[1], peerIPv6: a.ipv6[1] })], { stdin: 'pipe' });
-    cleanups.push(() => child.stop());
-    let seen = 0;
-    const stdoutLines = (): string[] => child.stdout().split('\n').filter((l) => l.startsWith('{'));
-    const waitLine = async (pred: (o: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> =>
-      waitFor(
-        () => {
-          const all = stdoutLines();
-          for (; seen < all.length; seen++) {
-            const o = JSON.parse(all[seen]!) as Record<string, unknown>;
-            if (pred(o)) {
-              seen++;
-              return o;
+    // Our speaker first by default; BOSUN_BENCH_BGP_ORDER=gobgp-first swaps them (to see that
+    // BIRD's warm tables do not favour the second).
+    const oursRun = async (): Promise<SpeakerResult & { peakRssMb: number }> => {
+      progress('starting our speaker (own process in its namespace)');
+      const child: ManagedProcess = spawnManaged(oursNs.name, process.execPath, [resolve(__dirname, 'speaker-child.js'), JSON.stringify({ localASN: 65000, routerID: '10.0.0.1', peerASN: 65010, peerIPv4: a.ipv4[1], peerIPv6: a.ipv6[1] })], { stdin: 'pipe' });
+      cleanups.push(() => child.stop());
+      let seen = 0;
+      const stdoutLines = (): string[] => child.stdout().split('\n').filter((l) => l.startsWith('{'));
+      const waitLine = async (pred: (o: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> =>
+        waitFor(
+          () => {
+            const all = stdoutLines();
+            for (; seen < all.length; seen++) {
+              const o = JSON.parse(all[seen]!) as Record<string, unknown>;
+              if (pred(o)) {
+                seen++;
+                return o;
+              }
             }
-          }
-          if (child.hasExited) throw new Error(`speaker-child exited: ${child.output()}`);
-          return undefined;
-        },
-        { timeoutMs: 120_000, intervalMs: 2, description: 'our speaker' },
-      );
-    const ready = await waitLine((o) => o.ready === true);
-    progress(`our speaker loaded ${IPV4_COUNT + IPV6_COUNT} routes in ${Number(ready.loadMs).toFixed(0)} ms`);
-    const send = async (cmd: string): Promise<void> => {
-      child.write(`${cmd}\n`);
-      await waitLine((o) => o.done === cmd);
-    };
-    const ours = await runSpeaker(bird, { name: 'ours', protocols: ['ours4', 'ours6'], withdraw: () => send('withdraw'), announce: () => send('announce') });
-    const oursRss = vmHwmMb(child.pid);
-    if (process.env.BOSUN_BENCH_VERBOSE) progress(`our speaker's stderr:\n${child.output().split('\n').filter((l) => !l.startsWith('{')).join('\n')}`);
-    progress(`ours: peak RSS ${oursRss.toFixed(1)} MB`);
-    await child.stop();
+            if (child.hasExited) throw new Error(`speaker-child exited: ${child.output()}`);
+            return undefined;
+          },
+          { timeoutMs: 120_000, intervalMs: 2, description: 'our speaker' },
+        );
+      const ready = await waitLine((o) => o.ready === true);
+      progress(`our speaker loaded ${IPV4_COUNT + IPV6_COUNT} routes in ${Number(ready.loadMs).toFixed(0)} ms`);
+      const send = async (cmd: string): Promise<void> => {
+        child.write(`${cmd}\n`);
+        await waitLine((o) => o.done === cmd);
+      };
+      const result = await runSpeaker(bird, { name: 'ours', protocols: ['ours4', 'ours6'], withdraw: () => send('withdraw'), announce: () => send('announce') });
+      const oursRss = vmHwmMb(child.pid);
+      if (process.env.BOSUN_BENCH_VERBOSE) progress(`our speaker's stderr:\n${child.output().split('\n').filter((l) => !l.startsWith('{')).join('\n')}`);
+      progress(`ours: peak RSS ${oursRss.toFixed(1)} MB`);
+      await child.stop();
+      return { ...result, peakRssMb: oursRss };
 
-    // --- gobgpd
-    progress('starting gobgpd');
-    const gobgp = await GobgpInstance.start({
-      namespace: gobNs.name,
-      routerID: '10.0.0.2',
-      localASN: 65001,
-      neighbors: [
-        { name: 'bird4', peerAddress: b.ipv4[1], peerASN: 65010, families: ['ipv4-unicast'], exportRoutes: true, connectRetryTimeSeconds: 1 },
-        { name: 'bird6', peerAddress: b.ipv6[1], peerASN: 65010, families: ['ipv6-unicast'], exportRoutes: true, connectRetryTimeSeconds: 1 },
-      ],
-    });
-    cleanups.push(() => gobgp.dispose());
-    const api = new GobgpApi(gobgp.apiTarget);
-    cleanups.push(async () => api.close());
-    const v4 = Array.from({ length: IPV4_COUNT }, (_, i) => ipv4Host(i));
-    const v6 = Array.from({ length: IPV6_COUNT }, (_, i) => ipv6Host(i));
-    const t = Date.now();
-    await api.addHostRoutes(v4, b.ipv4[0]);
-    await api.addHostRoutes(v6, b.ipv6[0]);
-    await waitFor(async () => (await gobgp.gobgp('global', 'rib', 'summary', '-a', 'ipv4')).includes(`Destination: ${IPV4_COUNT},`), { description: 'gobgpd RIB loaded', timeoutMs: 120_000 });
-    progress(`gobgpd loaded ${IPV4_COUNT + IPV6_COUNT} routes through gRPC AddPathStream in ${Date.now() - t} ms`);
-    // Churn messages are encoded up front: only the API call and gobgpd's work are timed.
-    const churnSet = v4.slice(0, CHURN_COUNT);
-    const withdrawMsgs = api.prepare(churnSet, b.ipv4[0], true);
-    const announceMsgs = api.prepare(churnSet, b.ipv4[0]);
-    const gob = await runSpeaker(bird, {
-      name: 'gobgp',
-      protocols: ['gob4', 'gob6'],
-      withdraw: () => api.send(withdrawMsgs),
-      announce: () => api.send(announceMsgs),
-    });
-    progress(`gobgpd: peak RSS ${vmHwmMb(gobgp.process!.pid).toFixed(1)} MB (for reference)`);
+    };
+    const gobgpRun = async (): Promise<SpeakerResult> => {
+      progress('starting gobgpd');
+      const gobgp = await GobgpInstance.start({
+        namespace: gobNs.name,
+        routerID: '10.0.0.2',
+        localASN: 65001,
+        neighbors: [
+          { name: 'bird4', peerAddress: b.ipv4[1], peerASN: 65010, families: ['ipv4-unicast'], exportRoutes: true, connectRetryTimeSeconds: 1 },
+          { name: 'bird6', peerAddress: b.ipv6[1], peerASN: 65010, families: ['ipv6-unicast'], exportRoutes: true, connectRetryTimeSeconds: 1 },
+        ],
+      });
+      cleanups.push(() => gobgp.dispose());
+      const api = new GobgpApi(gobgp.apiTarget);
+      cleanups.push(async () => api.close());
+      const v4 = Array.from({ length: IPV4_COUNT }, (_, i) => ipv4Host(i));
+      const v6 = Array.from({ length: IPV6_COUNT }, (_, i) => ipv6Host(i));
+      const t = Date.now();
+      await api.addHostRoutes(v4, b.ipv4[0]);
+      await api.addHostRoutes(v6, b.ipv6[0]);
+      await waitFor(async () => (await gobgp.gobgp('global', 'rib', 'summary', '-a', 'ipv4')).includes(`Destination: ${IPV4_COUNT},`), { description: 'gobgpd RIB loaded', timeoutMs: 120_000 });
+      progress(`gobgpd loaded ${IPV4_COUNT + IPV6_COUNT} routes through gRPC AddPathStream in ${Date.now() - t} ms`);
+      // Churn messages are encoded up front: only the API call and gobgpd's work are timed.
+      const churnSet = v4.slice(0, CHURN_COUNT);
+      const withdrawMsgs = api.prepare(churnSet, b.ipv4[0], true);
+      const announceMsgs = api.prepare(churnSet, b.ipv4[0]);
+      const result = await runSpeaker(bird, {
+        name: 'gobgp',
+        protocols: ['gob4', 'gob6'],
+        withdraw: () => api.send(withdrawMsgs),
+        announce: () => api.send(announceMsgs),
+      });
+      progress(`gobgpd: peak RSS ${vmHwmMb(gobgp.process!.pid).toFixed(1)} MB (for reference)`);
+      return result;
+
+    };
+    let ours: SpeakerResult & { peakRssMb: number };
+    let gob: SpeakerResult;
+    if (process.env.BOSUN_BENCH_BGP_ORDER === 'gobgp-first') {
+      gob = await gobgpRun();
+      ours = await oursRun();
+    } else {
+      ours = await oursRun();
+      gob = await gobgpRun();
+    }
 
     const result = {
       prefixes: IPV4_COUNT + IPV6_COUNT,
@@ -214,7 +248,9 @@ async function main(): Promise<void> {
       ratio_vs_gobgp: round(ours.convergence / gob.convergence),
       churn_ours_s: round(ours.churn),
       churn_gobgp_s: round(gob.churn),
-      ours_peak_rss_mb: round(oursRss, 1),
+      ours_peak_rss_mb: round(ours.peakRssMb, 1),
+      ours_first_session_s: round(ours.first),
+      gobgp_first_session_s: round(gob.first),
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
