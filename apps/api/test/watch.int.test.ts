@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiStatusError, BosunClient, Informer, type WatchEvent } from '@bosun/client';
+import { ApiStatusError, BosunClient, Informer, type KubeObject, type WatchEvent } from '@bosun/client';
 import { apiEnv, dropSchemas, fixture, freePort, spawnApi, type Fixture } from './helpers';
 
 // The API as a child process (so it can be killed): a watch from resourceVersion X receives every
@@ -23,7 +23,7 @@ const stop = async (): Promise<void> => {
   });
 };
 
-const svc = (name: string, port = 80, labels: Record<string, string> = {}) => ({
+const svc = (name: string, port = 80, labels: Record<string, string> = {}): KubeObject => ({
   apiVersion: 'v1',
   kind: 'Service',
   metadata: { name, namespace: 'w', labels },

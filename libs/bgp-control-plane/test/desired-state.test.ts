@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeDesiredState, type BgpInputs, type DesiredPeer, type NodeDesiredState } from '../src';
+import { clusterConfigConditions, computeDesiredState, peerConfigConditions, type BgpInputs, type DesiredPeer, type NodeDesiredState } from '../src';
 import {
   advert,
   clusterConfig,
@@ -426,14 +426,12 @@ describe('ClusterConfig and PeerConfig conditions (the operator view)', () => {
       then: { ConflictingClusterConfig: 'True', MissingPeerConfigs: 'False', NoMatchingNode: 'False' },
     },
   ])('given $given, when computed, then $then', async ({ nodes, peerConfigs, others, then }) => {
-    const { clusterConfigConditions } = await import('../src');
     const cc = seedInputs().clusterConfigs[0]!;
     const conds = clusterConfigConditions(cc, nodes, new Set(peerConfigs), [cc, ...others]);
     expect(Object.fromEntries(conds.map((c) => [c.type.replace('cilium.io/', ''), c.status]))).toEqual(then);
   });
 
   it('given a PeerConfig whose auth Secret is missing, when computed, then MissingAuthSecret is True and names it', async () => {
-    const { peerConfigConditions } = await import('../src');
     const pc = seedInputs().peerConfigs[0]!;
     expect(peerConfigConditions(pc, new Set(), 'kube-system')[0]).toMatchObject({ type: 'cilium.io/MissingAuthSecret', status: 'True' });
     expect(peerConfigConditions(pc, new Set(), 'kube-system')[0]!.message).toContain('"bgp-auth-secret"');

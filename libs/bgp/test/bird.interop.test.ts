@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BirdInstance, exec, netstatCounters, waitFor, type BirdOptions, Cleanup, createRootLinkedNamespace, type RootLinkedNamespace } from '@bosun/testing';
-import type { BgpSpeaker, PeerConfig } from '../src/index.js';
+import type { BgpSpeaker, PeerConfig, RouteAttributes } from '../src/index.js';
 import { speakerWithLog } from './topology.js';
 
 // Our speaker (root namespace) against BIRD 2 (its own namespace): an eBGP session over IPv4 and
@@ -48,7 +48,7 @@ afterAll(async () => {
   await cleanup.run();
 });
 
-const v4Routes = new Map([
+const v4Routes = new Map<string, RouteAttributes>([
   ['20.0.10.1/32', { communities: ['65000:100', 'no-export'], largeCommunities: ['65000:1:2'], localPreference: 200 }],
   ['20.0.10.2/32', { communities: ['blackhole', '4259840200'] }],
 ]);

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { EventCatalogue, defineEvent } from '@bosun/contracts';
+import { EventCatalogue, defineEvent, type EventEnvelope } from '@bosun/contracts';
 import { Client } from 'pg';
 import { createTestEventStore, dropStaleSchemas, testDatabaseUrl, withPgClient, type TestEventStore } from '@bosun/testing';
-import { createEventStore, WrongExpectedVersionError, type Checkpoint, type EventEnvelope } from './index';
+import { createEventStore, WrongExpectedVersionError, type Checkpoint } from './index';
 
 const Counted = defineEvent({ type: 'test.Counted', version: 2, schema: z.object({ n: z.number().int(), label: z.string() }), upcasters: { 1: (d: { n: number }) => ({ ...d, label: 'v1' }) } });
 const Noted = defineEvent({ type: 'test.Noted', version: 1, schema: z.object({ text: z.string() }) });
