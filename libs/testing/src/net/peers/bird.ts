@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exec } from '../exec.js';
-import { spawnManaged, type ManagedProcess } from '../process.js';
+import { spawnManaged } from '../process.js';
+import { PeerDaemon } from './daemon.js';
 import { waitFor } from '../wait.js';
 import type { OriginatedRoute, PeerFamily, PeerNeighbor, PeerRoute, PeerSessionState } from './types.js';
 
@@ -143,15 +144,9 @@ function birdCommunity(c: string): string {
 }
 
 /** A BIRD 2 daemon running in a namespace, with its own control socket. */
-export class BirdInstance {
-  private proc: ManagedProcess | undefined;
-  private current: BirdOptions;
-
-  private constructor(
-    options: BirdOptions,
-    readonly workDir: string,
-  ) {
-    this.current = options;
+export class BirdInstance extends PeerDaemon<BirdOptions> {
+  private constructor(options: BirdOptions, workDir: string) {
+    super(options, workDir);
   }
 
   get controlSocket(): string {
@@ -159,12 +154,6 @@ export class BirdInstance {
   }
   get configFile(): string {
     return join(this.workDir, 'bird.conf');
-  }
-  get process(): ManagedProcess | undefined {
-    return this.proc;
-  }
-  get options(): BirdOptions {
-    return this.current;
   }
 
   /** Writes the configuration and starts `bird -f` in the namespace; resolves once the control socket answers. */
@@ -174,7 +163,7 @@ export class BirdInstance {
     return inst;
   }
 
-  private async launch(): Promise<void> {
+  protected override async launch(): Promise<void> {
     writeFileSync(this.configFile, renderBirdConfig(this.current));
     const proc = spawnManaged(this.current.namespace, 'bird', ['-f', '-c', this.configFile, '-s', this.controlSocket, '-P', join(this.workDir, 'bird.pid')]);
     this.proc = proc;
@@ -252,38 +241,6 @@ export class BirdInstance {
     let total = 0;
     for (const m of out.matchAll(/(\d+) of \d+ routes? for \d+ networks?/g)) total += Number(m[1]);
     return total;
-  }
-
-  /** SIGSTOP: the daemon keeps its sockets but stops answering (hold timers then expire at the neighbor). */
-  freeze(): void {
-    this.proc?.signal('SIGSTOP');
-  }
-  thaw(): void {
-    this.proc?.signal('SIGCONT');
-  }
-
-  /** Stops the daemon (SIGTERM; BIRD then closes its sessions with a Cease). */
-  async stop(): Promise<void> {
-    await this.proc?.stop();
-  }
-
-  /** SIGKILL: sessions drop without any NOTIFICATION. */
-  async kill(): Promise<void> {
-    if (!this.proc) return;
-    this.proc.signal('SIGKILL');
-    await this.proc.exited;
-  }
-
-  /** Starts the daemon again with the current configuration (after `stop`/`kill`). */
-  async restart(): Promise<void> {
-    if (this.proc && !this.proc.hasExited) await this.proc.stop();
-    await this.launch();
-  }
-
-  /** Stops the daemon and removes its working directory. */
-  async dispose(): Promise<void> {
-    await this.stop();
-    rmSync(this.workDir, { recursive: true, force: true });
   }
 }
 

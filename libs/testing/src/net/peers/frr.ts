@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exec } from '../exec.js';
-import { spawnManaged, type ManagedProcess } from '../process.js';
+import { spawnManaged } from '../process.js';
+import { PeerDaemon } from './daemon.js';
 import { waitFor } from '../wait.js';
 import { communityToNumeric, type OriginatedRoute, type PeerFamily, type PeerNeighbor, type PeerRoute, type PeerSessionState } from './types.js';
 
@@ -71,20 +72,11 @@ export function renderFrrConfig(options: FrrOptions): string {
 }
 
 /** FRR's bgpd running standalone in a namespace (`-Z`, own vty socket directory), queried with `vtysh`. */
-export class FrrInstance {
-  private proc: ManagedProcess | undefined;
-  private current: FrrOptions;
-
-  private constructor(
-    options: FrrOptions,
-    readonly workDir: string,
-  ) {
-    this.current = options;
+export class FrrInstance extends PeerDaemon<FrrOptions> {
+  private constructor(options: FrrOptions, workDir: string) {
+    super(options, workDir);
   }
 
-  get process(): ManagedProcess | undefined {
-    return this.proc;
-  }
 
   static async start(options: FrrOptions): Promise<FrrInstance> {
     const inst = new FrrInstance(options, mkdtempSync(join(tmpdir(), 'bosun-frr-')));
@@ -92,7 +84,7 @@ export class FrrInstance {
     return inst;
   }
 
-  private async launch(): Promise<void> {
+  protected override async launch(): Promise<void> {
     const conf = join(this.workDir, 'bgpd.conf');
     writeFileSync(conf, renderFrrConfig(this.current));
     rmSync(join(this.workDir, 'bgpd.vty'), { force: true });
@@ -173,28 +165,5 @@ export class FrrInstance {
       }
     }
     return out;
-  }
-
-  freeze(): void {
-    this.proc?.signal('SIGSTOP');
-  }
-  thaw(): void {
-    this.proc?.signal('SIGCONT');
-  }
-  async stop(): Promise<void> {
-    await this.proc?.stop();
-  }
-  async kill(): Promise<void> {
-    if (!this.proc) return;
-    this.proc.signal('SIGKILL');
-    await this.proc.exited;
-  }
-  async restart(): Promise<void> {
-    if (this.proc && !this.proc.hasExited) await this.proc.stop();
-    await this.launch();
-  }
-  async dispose(): Promise<void> {
-    await this.stop();
-    rmSync(this.workDir, { recursive: true, force: true });
   }
 }

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exec } from '../exec.js';
-import { spawnManaged, type ManagedProcess } from '../process.js';
+import { spawnManaged } from '../process.js';
+import { PeerDaemon } from './daemon.js';
 import { waitFor } from '../wait.js';
 import { communityToNumeric, type OriginatedRoute, type PeerFamily, type PeerNeighbor, type PeerRoute, type PeerSessionState } from './types.js';
 
@@ -69,25 +70,13 @@ interface GobgpPath {
 }
 
 /** gobgpd in a namespace, its gRPC API on a per-instance Unix socket, queried with `gobgp --target`. */
-export class GobgpInstance {
-  private proc: ManagedProcess | undefined;
-  private current: GobgpOptions;
-
-  private constructor(
-    options: GobgpOptions,
-    readonly workDir: string,
-  ) {
-    this.current = options;
+export class GobgpInstance extends PeerDaemon<GobgpOptions> {
+  private constructor(options: GobgpOptions, workDir: string) {
+    super(options, workDir);
   }
 
   get apiTarget(): string {
     return `unix://${join(this.workDir, 'gobgp.sock')}`;
-  }
-  get process(): ManagedProcess | undefined {
-    return this.proc;
-  }
-  get options(): GobgpOptions {
-    return this.current;
   }
 
   static async start(options: GobgpOptions): Promise<GobgpInstance> {
@@ -96,7 +85,7 @@ export class GobgpInstance {
     return inst;
   }
 
-  private async launch(restarting = this.current.restarting ?? false): Promise<void> {
+  protected override async launch(restarting = this.current.restarting ?? false): Promise<void> {
     const config = join(this.workDir, 'gobgpd.toml');
     writeFileSync(config, renderGobgpConfig(this.current));
     rmSync(join(this.workDir, 'gobgp.sock'), { force: true });
@@ -184,20 +173,6 @@ export class GobgpInstance {
     return routes;
   }
 
-  freeze(): void {
-    this.proc?.signal('SIGSTOP');
-  }
-  thaw(): void {
-    this.proc?.signal('SIGCONT');
-  }
-  async stop(): Promise<void> {
-    await this.proc?.stop();
-  }
-  async kill(): Promise<void> {
-    if (!this.proc) return;
-    this.proc.signal('SIGKILL');
-    await this.proc.exited;
-  }
   /** Replaces the configuration and restarts gobgpd with it. */
   async reconfigure(options: GobgpOptions): Promise<void> {
     this.current = options;
@@ -205,13 +180,9 @@ export class GobgpInstance {
   }
 
   /** Starts gobgpd again with the same configuration (optionally as a restarting GR speaker). */
-  async restart(options: { restarting?: boolean } = {}): Promise<void> {
+  override async restart(options: { restarting?: boolean } = {}): Promise<void> {
     if (this.proc && !this.proc.hasExited) await this.proc.stop();
     await this.launch(options.restarting ?? false);
-  }
-  async dispose(): Promise<void> {
-    await this.stop();
-    rmSync(this.workDir, { recursive: true, force: true });
   }
 }
 
