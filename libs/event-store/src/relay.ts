@@ -7,6 +7,7 @@ import type { Page, PostgresEventStore, Reader } from './postgres-event-store';
 import { compareCheckpoints } from './rows';
 import { READER_SESSION_OPTIONS } from './schema';
 import { START, type Checkpoint } from './types';
+import { Doorbell } from './doorbell';
 
 export interface StreamSpec {
   readonly name: string;
@@ -95,8 +96,7 @@ export class OutboxRelay {
   private lockClient: Client | null = null;
   private cp: Checkpoint = START;
   private loop: Promise<void> | null = null;
-  private wake: (() => void) | null = null;
-  private poked = false;
+  private readonly doorbell = new Doorbell();
   private unlisten: (() => void) | null = null;
   private idleWaiters: Array<() => void> = [];
 
@@ -125,10 +125,7 @@ export class OutboxRelay {
   }
 
   poke(): void {
-    this.poked = true;
-    const w = this.wake;
-    this.wake = null;
-    w?.();
+    this.doorbell.ring();
   }
 
   /** Resolves once the relay (as leader) has published everything readable now. */
@@ -149,21 +146,8 @@ export class OutboxRelay {
   }
 
   private async waitForWork(ms: number): Promise<void> {
-    if (this.poked || !this.running) {
-      this.poked = false;
-      return;
-    }
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(() => {
-        this.wake = null;
-        resolve();
-      }, ms);
-      this.wake = () => {
-        clearTimeout(t);
-        resolve();
-      };
-    });
-    this.poked = false;
+    if (!this.running) return;
+    await this.doorbell.wait(ms);
   }
 
   private lockKey(): [string, string] {

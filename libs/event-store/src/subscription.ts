@@ -2,6 +2,7 @@ import type { Checkpoint, Subscription, SubscriptionOptions } from './types';
 import { START } from './types';
 import { compareCheckpoints } from './rows';
 import type { PostgresEventStore } from './postgres-event-store';
+import { Doorbell } from './doorbell';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -19,8 +20,7 @@ export class PgSubscription implements Subscription {
   private cp: Checkpoint = START;
   private stopped = false;
   private loop: Promise<void> | null = null;
-  private wake: (() => void) | null = null;
-  private poked = false;
+  private readonly doorbell = new Doorbell();
 
   constructor(
     private readonly store: PostgresEventStore,
@@ -45,10 +45,7 @@ export class PgSubscription implements Subscription {
   }
 
   poke(): void {
-    this.poked = true;
-    const w = this.wake;
-    this.wake = null;
-    w?.();
+    this.doorbell.ring();
   }
 
   async stop(): Promise<void> {
@@ -59,21 +56,8 @@ export class PgSubscription implements Subscription {
   }
 
   private async waitForWork(ms: number): Promise<void> {
-    if (this.poked || this.stopped) {
-      this.poked = false;
-      return;
-    }
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(() => {
-        this.wake = null;
-        resolve();
-      }, ms);
-      this.wake = () => {
-        clearTimeout(t);
-        resolve();
-      };
-    });
-    this.poked = false;
+    if (this.stopped) return;
+    await this.doorbell.wait(ms);
   }
 
   private async initialCheckpoint(): Promise<Checkpoint> {
