@@ -180,125 +180,15 @@ $fn$;
 `;
 };
 
-/** v2: append_events takes the batch as one JSON parameter (cheaper to encode than five arrays). */
-const v2 = (schema: string): string => {
-  const s = quoteIdent(schema);
-  return `
-DROP FUNCTION IF EXISTS ${s}.append_events(text, text, text, bigint, boolean, uuid[], text[], int[], jsonb[], jsonb[], text, text);
--- Append a batch to one stream with optimistic concurrency, in one round trip.
--- p_expected_kind: 'exact' (p_expected = the version the stream must have, 0 = new stream),
--- 'no_stream', 'stream_exists' or 'any'. p_events: a JSON array of {id, type, version, data}
--- (one parameter: cheaper to send than five arrays). A conflict raises SQLSTATE ${WRONG_EXPECTED_VERSION_SQLSTATE} with
--- the actual version (or -1 when the stream does not exist) in DETAIL.
-CREATE OR REPLACE FUNCTION ${s}.append_events(
-  p_stream_id text,
-  p_stream_type text,
-  p_expected_kind text,
-  p_expected bigint,
-  p_ids_given boolean,
-  p_events jsonb,
-  p_metadata jsonb,
-  p_correlation_id text,
-  p_causation_id text
-) RETURNS TABLE (event_id uuid, stream_position bigint, global_position bigint, transaction_id text, created_at timestamptz)
-LANGUAGE plpgsql AS $fn$
-DECLARE
-  n bigint := jsonb_array_length(p_events);
-  v_first uuid;
-  v_prev bigint;
-  v_actual bigint;
-BEGIN
-  IF n IS NULL OR n = 0 THEN
-    RAISE EXCEPTION 'append to %: no events', p_stream_id USING ERRCODE = '22023';
-  END IF;
-
-  -- A retried append whose events (ids chosen by the caller) are already stored is a no-op.
-  IF p_ids_given THEN
-    v_first := (p_events -> 0 ->> 'id')::uuid;
-    IF EXISTS (SELECT 1 FROM ${s}.events e WHERE e.event_id = v_first AND e.stream_id = p_stream_id) THEN
-      RETURN QUERY SELECT e.event_id, e.stream_position, e.global_position, e.transaction_id::text, e.created_at
-        FROM ${s}.events e
-        WHERE e.event_id IN (SELECT (x ->> 'id')::uuid FROM jsonb_array_elements(p_events) AS x)
-        ORDER BY e.stream_position;
-      RETURN;
-    END IF;
-  END IF;
-
-  IF p_expected_kind = 'no_stream' OR (p_expected_kind = 'exact' AND p_expected = 0) THEN
-    INSERT INTO ${s}.streams AS st (stream_id, stream_type, version) VALUES (p_stream_id, p_stream_type, n)
-      ON CONFLICT (stream_id) DO NOTHING;
-    IF NOT FOUND THEN
-      SELECT st.version INTO v_actual FROM ${s}.streams st WHERE st.stream_id = p_stream_id;
-      RAISE EXCEPTION 'stream %: expected no stream, actual version %', p_stream_id, v_actual
-        USING ERRCODE = '${WRONG_EXPECTED_VERSION_SQLSTATE}', DETAIL = coalesce(v_actual, -1)::text;
-    END IF;
-    v_prev := 0;
-  ELSIF p_expected_kind = 'exact' THEN
-    UPDATE ${s}.streams st SET version = st.version + n, updated_at = now()
-      WHERE st.stream_id = p_stream_id AND st.version = p_expected;
-    IF NOT FOUND THEN
-      SELECT st.version INTO v_actual FROM ${s}.streams st WHERE st.stream_id = p_stream_id;
-      RAISE EXCEPTION 'stream %: expected version %, actual %', p_stream_id, p_expected, coalesce(v_actual::text, 'none')
-        USING ERRCODE = '${WRONG_EXPECTED_VERSION_SQLSTATE}', DETAIL = coalesce(v_actual, -1)::text;
-    END IF;
-    v_prev := p_expected;
-  ELSIF p_expected_kind = 'stream_exists' THEN
-    UPDATE ${s}.streams st SET version = st.version + n, updated_at = now()
-      WHERE st.stream_id = p_stream_id RETURNING st.version - n INTO v_prev;
-    IF NOT FOUND THEN
-      RAISE EXCEPTION 'stream %: expected an existing stream, it does not exist', p_stream_id
-        USING ERRCODE = '${WRONG_EXPECTED_VERSION_SQLSTATE}', DETAIL = '-1';
-    END IF;
-  ELSIF p_expected_kind = 'any' THEN
-    INSERT INTO ${s}.streams AS st (stream_id, stream_type, version) VALUES (p_stream_id, p_stream_type, n)
-      ON CONFLICT (stream_id) DO UPDATE SET version = st.version + n, updated_at = now()
-      RETURNING st.version - n INTO v_prev;
-  ELSE
-    RAISE EXCEPTION 'append to %: unknown expected version kind %', p_stream_id, p_expected_kind USING ERRCODE = '22023';
-  END IF;
-
-  RETURN QUERY
-    INSERT INTO ${s}.events AS e (stream_id, stream_position, event_id, event_type, schema_version, data, metadata, correlation_id, causation_id)
-    SELECT p_stream_id, v_prev + t.ord, t.id, t.type, t.version, t.data, p_metadata, p_correlation_id, p_causation_id
-      FROM ROWS FROM (jsonb_to_recordset(p_events) AS (id uuid, type text, version int, data jsonb)) WITH ORDINALITY AS t(id, type, version, data, ord)
-      ORDER BY t.ord
-    RETURNING e.event_id, e.stream_position, e.global_position, e.transaction_id::text, e.created_at;
-END
-$fn$;
-`;
-};
-
 /**
- * v3: the NOTIFY trigger stays quiet for the store's own connections (they set
- * `bosun.skip_notify=on` and announce appends after commit, out of band). A NOTIFY inside the
- * appending transaction holds Postgres' global notify lock through the commit's WAL flush, which
- * serialises every appending commit (no group commit): 2-4x fewer appends per second.
+ * `append_events`: a batch to one stream with optimistic concurrency, in one round trip.
+ * p_expected_kind: 'exact' (p_expected = the version the stream must have, 0 = new stream),
+ * 'no_stream', 'stream_exists' or 'any'. p_events: a JSON array of {id, type, version, data}
+ * (one parameter: cheaper to send than five arrays). A conflict raises SQLSTATE
+ * WRONG_EXPECTED_VERSION_SQLSTATE with `detail(actual)` in DETAIL (actual = -1: no stream).
  */
-const v3 = (schema: string): string => {
+const appendEventsFunction = (schema: string, detail: (actual: string) => string): string => {
   const s = quoteIdent(schema);
-  const channel = notifyChannel(schema).replace(/'/g, "''");
-  return `
-CREATE OR REPLACE FUNCTION ${s}.notify_events() RETURNS trigger LANGUAGE plpgsql AS $fn$
-BEGIN
-  IF coalesce(current_setting('bosun.skip_notify', true), '') <> 'on' THEN
-    PERFORM pg_notify('${channel}', '');
-  END IF;
-  RETURN NULL;
-END
-$fn$;
-`;
-};
-
-/**
- * v4: appends to several streams in one statement (`append_events_many`), all or nothing: a
- * batch of writers (the API's group commit, ipam's pool and services streams) costs one round
- * trip instead of one per stream plus BEGIN/COMMIT. A conflict names its stream in DETAIL
- * (JSON: {"stream": …, "actual": …}), since the caller cannot tell which append of the batch
- * failed otherwise.
- */
-const v4 = (schema: string): string => {
-  const s = quoteIdent(schema);
-  const detail = (actual: string) => `json_build_object('stream', p_stream_id, 'actual', ${actual})::text`;
   return `
 CREATE OR REPLACE FUNCTION ${s}.append_events(
   p_stream_id text,
@@ -375,7 +265,47 @@ BEGIN
     RETURNING e.event_id, e.stream_position, e.global_position, e.transaction_id::text, e.created_at;
 END
 $fn$;
+`;
+};
 
+/** v2: append_events takes the batch as one JSON parameter (cheaper to encode than five arrays). */
+const v2 = (schema: string): string => `
+DROP FUNCTION IF EXISTS ${quoteIdent(schema)}.append_events(text, text, text, bigint, boolean, uuid[], text[], int[], jsonb[], jsonb[], text, text);
+${appendEventsFunction(schema, (actual) => `(${actual})::text`)}`;
+
+/**
+ * v3: the NOTIFY trigger stays quiet for the store's own connections (they set
+ * `bosun.skip_notify=on` and announce appends after commit, out of band). A NOTIFY inside the
+ * appending transaction holds Postgres' global notify lock through the commit's WAL flush, which
+ * serialises every appending commit (no group commit): 2-4x fewer appends per second.
+ */
+const v3 = (schema: string): string => {
+  const s = quoteIdent(schema);
+  const channel = notifyChannel(schema).replace(/'/g, "''");
+  return `
+CREATE OR REPLACE FUNCTION ${s}.notify_events() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF coalesce(current_setting('bosun.skip_notify', true), '') <> 'on' THEN
+    PERFORM pg_notify('${channel}', '');
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+`;
+};
+
+/**
+ * v4: appends to several streams in one statement (`append_events_many`), all or nothing: a
+ * batch of writers (the API's group commit, ipam's pool and services streams) costs one round
+ * trip instead of one per stream plus BEGIN/COMMIT. A conflict names its stream in DETAIL
+ * (JSON: {"stream": …, "actual": …}), since the caller cannot tell which append of the batch
+ * failed otherwise.
+ */
+const v4 = (schema: string): string => {
+  const s = quoteIdent(schema);
+  const detail = (actual: string) => `json_build_object('stream', p_stream_id, 'actual', ${actual})::text`;
+  return `
+${appendEventsFunction(schema, detail)}
 -- Several appends (each as append_events takes it) in one statement, in the order given.
 CREATE OR REPLACE FUNCTION ${s}.append_events_many(p_appends jsonb)
 RETURNS TABLE (append_index int, event_id uuid, stream_position bigint, global_position bigint, transaction_id text, created_at timestamptz)
