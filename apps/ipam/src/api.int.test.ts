@@ -110,7 +110,7 @@ spec:
 `,
     );
     const applied = await bosun(['apply', '-f', join(SEED, '05-lb-ip-pool.yaml'), '-f', join(SEED, '06-service-blue.yaml'), '-f', gateway]);
-    expect(applied.stderr).toBe('');
+    expect(applied.stderr.split('\n').filter((l) => l && !l.startsWith('Warning: '))).toEqual([]); // v2alpha1 is deprecated: a warning
     expect(applied.code).toBe(0);
 
     const svcs = await waitFor(async () => {
@@ -178,5 +178,58 @@ spec:
     expect(gw).toMatch(/cilium\.io\/IPAMRequestSatisfied\s+False\s+no_pool/);
     const pools = await bosun(['get', 'ippools']);
     expect(pools.stdout).toMatch(/ip-pool-blue\s+20\.0\.10\.0\/24\s+false\s+False\s+254\s/);
+  });
+
+  it('a pool whose range holds no address is stored with a warning, and ipam reports it as a condition; fixed, it allocates', async () => {
+    const f = join(dir, 'bad-range.yaml');
+    const poolYaml = (start: string, stop: string) => `apiVersion: cilium.io/v2
+kind: CiliumLoadBalancerIPPool
+metadata:
+  name: bad-range
+spec:
+  blocks:
+  - start: "${start}"
+    stop: "${stop}"
+  serviceSelector:
+    matchLabels:
+      color: teal
+`;
+    writeFileSync(f, poolYaml('30.0.0.20', '30.0.0.10'));
+    const a = await bosun(['apply', '-f', f]);
+    expect(a.code).toBe(0);
+    expect(a.stdout).toContain('ciliumloadbalancerippool.cilium.io/bad-range created');
+    expect(a.stderr).toContain("Warning: ciliumloadbalancerippool.cilium.io/bad-range: spec.blocks[0].stop: '30.0.0.10' is lower than start '30.0.0.20'");
+    const d = await waitFor(async () => {
+      const r = await bosun(['describe', 'ippool', 'bad-range']);
+      return /bosun\.io\/InvalidSpec\s+True/.test(r.stdout) ? r.stdout : undefined;
+    }, { description: 'the InvalidSpec condition', timeoutMs: 30_000, intervalMs: 250 });
+    expect(d).toMatch(/bosun\.io\/InvalidSpec\s+True\s+invalid_spec\s+.*spec\.blocks\[0\]/);
+    if (process.env.BOSUN_TEST_VERBOSE) console.log(d);
+
+    writeFileSync(f, poolYaml('30.0.0.10', '30.0.0.20'));
+    expect((await bosun(['apply', '-f', f])).stderr).toBe('');
+    await waitFor(async () => {
+      const r = await bosun(['describe', 'ippool', 'bad-range']);
+      return /bosun\.io\/InvalidSpec\s+False/.test(r.stdout) || undefined;
+    }, { description: 'the condition cleared', timeoutMs: 30_000, intervalMs: 250 });
+    const svc = join(dir, 'teal.yaml');
+    writeFileSync(svc, `apiVersion: v1
+kind: Service
+metadata:
+  name: teal
+  namespace: tenant-blue
+  labels:
+    color: teal
+spec:
+  type: LoadBalancer
+  ports:
+  - port: 80
+`);
+    expect((await bosun(['apply', '-f', svc])).code).toBe(0);
+    await waitFor(async () => /teal\s+LoadBalancer\s+\S+\s+30\.0\.0\.10\s/.test((await bosun(['get', 'svc', '-n', 'tenant-blue'])).stdout) || undefined, {
+      description: 'the teal Service gets the first address of the fixed range',
+      timeoutMs: 30_000,
+      intervalMs: 250,
+    });
   });
 });

@@ -256,8 +256,8 @@ export class BosunClient {
       contentType: typeof objs === 'string' ? 'application/yaml' : 'application/json',
       query: { fieldManager: opts.fieldManager ?? 'bosun', force: opts.force ? 'true' : undefined, dryRun: opts.dryRun ? 'All' : undefined, namespace: opts.namespace },
     });
-    const b = r.body as { items: KubeObject[]; results?: Array<{ created: boolean; changed: boolean }> };
-    return { items: b.items, results: b.results ?? b.items.map(() => ({ created: false, changed: true })) };
+    const b = r.body as { items: KubeObject[]; results?: Array<{ created: boolean; changed: boolean; warnings?: string[] }> };
+    return { items: b.items, results: (b.results ?? b.items.map(() => ({ created: false, changed: true, warnings: [] as string[] }))).map((x) => ({ ...x, warnings: x.warnings ?? [] })) };
   }
 
   async patch<T = KubeObject>(ref: KindRef, name: string, patch: unknown, opts: WriteOptions & { namespace?: string; type?: 'merge' | 'json'; subresource?: 'status' } = {}): Promise<T> {
@@ -342,8 +342,12 @@ export class BosunClient {
 
 export interface ApplyAllResult {
   readonly items: KubeObject[];
-  /** Per item: newly created, or changed (false = identical re-apply, nothing appended). */
-  readonly results: Array<{ created: boolean; changed: boolean }>;
+  /**
+   * Per item: newly created, or changed (false = identical re-apply, nothing appended), and the
+   * server's warnings about it (stored, but worth saying: deprecated versions, a pool range that
+   * holds no address…).
+   */
+  readonly results: Array<{ created: boolean; changed: boolean; warnings: string[] }>;
 }
 
 export interface HistoryEntry {

@@ -261,7 +261,7 @@ export const admit = (object: unknown, options: AdmitOptionsExt): AdmitResult =>
   delete body.apiVersion;
   delete body.kind;
   validateValue(body as Json, { ...root, required: root.required?.filter((r) => r !== 'metadata' && r !== 'apiVersion' && r !== 'kind') }, entry.ctx, '', errors, old as Json | undefined);
-  if (entry.crd) CRD_RULES.get(gk)?.(obj, errors);
+  if (entry.crd) CRD_RULES.get(gk)?.(obj, errors, warnings);
   else {
     coreValidate(gk, obj, errors, coreOpts);
     validateWithKubernetesModels(gk, obj, errors);

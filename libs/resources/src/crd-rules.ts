@@ -2,9 +2,11 @@
  * Cross-field rules for the cilium.io kinds that their CRDs do not express (the CEL rules live in
  * cel-rules.ts), applied in the version the user sent so paths name the user's fields.
  *
- * - Pool blocks: a block is `cidr` or `start`[/`stop`], never both or neither; addresses must parse;
- *   `start` ≤ `stop` in one family. Cilium's CRD accepts all of these and the operator then fails
- *   the pool without a condition (see notes/lbipam-l2.md §1.1); Bosun rejects them up front.
+ * - Pool blocks: a block is `cidr` or `start`[/`stop`], never both or neither; addresses must parse.
+ *   A range that parses but cannot hold an address (`start` > `stop`, or of two families) is
+ *   admitted with a warning naming the field: ipam reports it as the pool's `bosun.io/InvalidSpec`
+ *   condition and keeps the last valid spec in force. Cilium's operator fails such a pool without
+ *   any condition (notes/lbipam-l2.md §1.1).
  * - Label selectors (pool, L2 policy, BGP node selectors and advertisement selectors): the shape
  *   kube's ValidateLabelSelector demands (In/NotIn need values, Exists/DoesNotExist forbid them).
  * - L2 announcement `interfaces[]` must compile as regular expressions (Cilium reports
@@ -24,7 +26,7 @@ const ipToBigInt = (ip: string): bigint => {
   return groups.reduce((a, g) => (a << 16n) | BigInt(parseInt(g || '0', 16)), 0n);
 };
 
-const validateBlock = (block: JsonObject, path: string, errors: FieldErrors): void => {
+const validateBlock = (block: JsonObject, path: string, errors: FieldErrors, warnings: string[]): void => {
   const { cidr, start, stop } = block;
   const has = (v: Json | undefined) => typeof v === 'string' && v !== '';
   if (has(cidr)) {
@@ -42,13 +44,14 @@ const validateBlock = (block: JsonObject, path: string, errors: FieldErrors): vo
   const fe = ipFamily(stop as string);
   if (fe === undefined) errors.invalid(child(path, 'stop'), stop, 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)');
   if (fs === undefined || fe === undefined) return;
-  if (fs !== fe) errors.invalid(child(path, 'stop'), stop, '`start` and `stop` must be of the same IP family');
-  else if (ipToBigInt(start as string) > ipToBigInt(stop as string)) errors.invalid(child(path, 'stop'), stop, 'must not be lower than `start`');
+  const consequence = 'the pool gets the condition bosun.io/InvalidSpec and this spec gives no address';
+  if (fs !== fe) warnings.push(`${child(path, 'stop')}: '${stop}' is not of the family of start '${start}'; ${consequence}`);
+  else if (ipToBigInt(start as string) > ipToBigInt(stop as string)) warnings.push(`${child(path, 'stop')}: '${stop}' is lower than start '${start}'; ${consequence}`);
 };
 
-const validatePool = (obj: JsonObject, errors: FieldErrors): void => {
+const validatePool = (obj: JsonObject, errors: FieldErrors, warnings: string[]): void => {
   const spec = isObject(obj.spec) ? obj.spec : {};
-  for (const list of ['blocks', 'cidrs'] as const) arr(spec[list]).forEach((b, i) => isObject(b) && validateBlock(b, index(child('spec', list), i), errors));
+  for (const list of ['blocks', 'cidrs'] as const) arr(spec[list]).forEach((b, i) => isObject(b) && validateBlock(b, index(child('spec', list), i), errors, warnings));
   validateLabelSelector(spec.serviceSelector, 'spec.serviceSelector', errors);
 };
 
@@ -97,7 +100,8 @@ const validateAdvertisement = (obj: JsonObject, errors: FieldErrors): void => {
   arr(spec.advertisements).forEach((a, i) => isObject(a) && validateLabelSelector(a.selector, child(index('spec.advertisements', i), 'selector'), errors));
 };
 
-export type CrdRule = (obj: JsonObject, errors: FieldErrors) => void;
+/** Adds to `errors` what makes the object invalid (422), to `warnings` what is stored but worth saying (`Warning:` headers). */
+export type CrdRule = (obj: JsonObject, errors: FieldErrors, warnings: string[]) => void;
 
 /** Hand rules by `group/Kind`. */
 export const CRD_RULES: ReadonlyMap<string, CrdRule> = new Map([

@@ -130,3 +130,17 @@ describe('valid manifests admit under Strict field validation', () => {
     expect(r.warnings).toEqual([]);
   });
 });
+
+describe('a pool range that parses but holds no address', () => {
+  const pool = (block: Record<string, string>) => ({ apiVersion: 'cilium.io/v2', kind: 'CiliumLoadBalancerIPPool', metadata: { name: 'bad-range' }, spec: { blocks: [{ cidr: '20.0.10.0/24' }, block] } });
+  it.each([
+    ['start after stop', { start: '10.0.0.20', stop: '10.0.0.10' }, "spec.blocks[1].stop: '10.0.0.10' is lower than start '10.0.0.20'"],
+    ['start and stop of two families', { start: '10.0.0.1', stop: 'fd00::1' }, "spec.blocks[1].stop: 'fd00::1' is not of the family of start '10.0.0.1'"],
+  ])('given %s, when admitted, then it is stored with a warning naming the field (ipam reports it as a condition)', (_n, block, warning) => {
+    const r = admit(pool(block), { operation: 'create', fieldValidation: 'Strict' });
+    if (!r.ok) throw new Error(JSON.stringify(r.causes));
+    expect(r.warnings).toHaveLength(1);
+    expect(r.warnings[0]).toContain(warning);
+    expect(r.warnings[0]).toContain('bosun.io/InvalidSpec');
+  });
+});

@@ -508,13 +508,24 @@ export const registerRoutes = (app: FastifyInstance, deps: RouteDeps): void => {
         causes: all,
       });
     }
-    return send(reply, 200, {
-      kind: 'List',
-      apiVersion: 'v1',
-      metadata: { resourceVersion: String(view.hub.lastPosition) },
-      items: r.results.map((x) => x.object),
-      results: r.results.map((x, i) => ({ index: i, created: x.created, changed: x.changed })),
-    });
+    // Each document's warnings, named by the document (also as `Warning:` headers, as kubectl shows them).
+    const label = (i: number): string => {
+      const e = entries[i]!;
+      return `${e.info.kind} ${e.namespace ? `${e.namespace}/` : ''}${e.name}`;
+    };
+    const warnings = r.results.flatMap((x, i) => x.warnings.map((w) => `${label(i)}: ${w}`));
+    return send(
+      reply,
+      200,
+      {
+        kind: 'List',
+        apiVersion: 'v1',
+        metadata: { resourceVersion: String(view.hub.lastPosition) },
+        items: r.results.map((x) => x.object),
+        results: r.results.map((x, i) => ({ index: i, created: x.created, changed: x.changed, ...(x.warnings.length ? { warnings: x.warnings } : {}) })),
+      },
+      warnings,
+    );
   };
 
 };

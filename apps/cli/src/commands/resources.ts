@@ -193,6 +193,8 @@ export const register = (program: Command): void => {
         const docs = parseManifests(readManifests(opts.filename));
         if (docs.length === 0) throw new Error('no objects passed to apply');
         const r = await client.applyAll(docs, { fieldManager: opts.fieldManager, force: Boolean(opts.forceConflicts), dryRun: opts.dryRun === 'server', namespace: opts.namespace });
+        // As kubectl: the server's warnings on stderr, naming the object.
+        r.items.forEach((o, i) => r.results[i]!.warnings.forEach((w) => process.stderr.write(`Warning: ${resourceLabel(o)}: ${w}\n`)));
         if (opts.output) return printObjects(r.items, opts.output, false);
         const suffix = opts.dryRun === 'server' ? ' (server dry run)' : '';
         r.items.forEach((o, i) => {
