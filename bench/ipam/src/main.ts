@@ -8,6 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { resourceStreamId, type EventEnvelope } from '@bosun/contracts';
 import { createEventStore, DEFAULT_DATABASE_URL, type PostgresEventStore, type Subscription } from '@bosun/event-store';
+import { BosunClient, type KubeObject } from '@bosun/client';
+import { createServer } from 'node:net';
 
 const log = (msg: string) => process.stderr.write(`[bench:ipam] ${msg}\n`);
 const url = process.env['DATABASE_URL'] ?? DEFAULT_DATABASE_URL;
@@ -113,11 +115,47 @@ const startIpam = (schema: string): { child: ChildProcess; ready: Promise<void> 
   return { child, ready };
 };
 
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const a = srv.address();
+      srv.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+
+/** The compiled API on the same event store (its own tables in `<schema>_api`), no tokens file: open, as in a test. */
+const startApi = async (schema: string): Promise<{ child: ChildProcess; server: string }> => {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(ROOT, 'apps', 'api', 'dist', 'main.js')], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: url, BOSUN_EVENTSTORE_SCHEMA: schema, BOSUN_API_SCHEMA: `${schema}_api`, BOSUN_API_LISTEN: `127.0.0.1:${port}`, OTEL_SDK_DISABLED: 'true', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const server = `http://127.0.0.1:${port}`;
+  for (let k = 0; ; k++) {
+    if ((await fetch(`${server}/readyz`).catch(() => null))?.ok) return { child, server };
+    if (child.exitCode !== null || k > 600) throw new Error('the API did not become ready');
+    await sleep(100);
+  }
+};
+
+/** A LoadBalancer Service as a user applies it (the API admits and defaults it). */
+const serviceManifest = (ns: string, name: string, labels: Record<string, string>): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name, namespace: ns, labels },
+  spec: { type: 'LoadBalancer', ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 8080 }], selector: { app: name } },
+});
+
 const main = async () => {
   const suffix = randomBytes(4).toString('hex');
   const schema = `bench_ipam_${suffix}`;
   const store: PostgresEventStore = await createEventStore({ url, schema, poolSize: 12, applicationName: 'bosun-bench-ipam', pollIntervalMs: 100 });
   let ipam: ChildProcess | null = null;
+  let api: ChildProcess | null = null;
   let sub: Subscription | null = null;
   try {
     // --- the yardstick: plain appends, one event each, on the same database --------------------
@@ -269,6 +307,52 @@ const main = async () => {
     const catchupS = (performance.now() - tc) / 1000;
     log(`catch-up: started with ${CATCHUP} new Services waiting, all allocated ${catchupS.toFixed(2)} s later (rebuild of ${SERVICES + LATENCY_SERVICES + CATCHUP} Services included): ${(CATCHUP / catchupS).toFixed(0)}/s`);
 
+    // --- the same through the API: `bosun apply`-sized requests, then single applies at 500/s ----
+    // (HTTP, admission, the API's group commit, then ipam; the API and ipam share the 2 cores).
+    const started2 = await startApi(schema);
+    api = started2.child;
+    const client = new BosunClient({ server: started2.server, token: 'bench' });
+    const label = (i: number): Record<string, string> => ({ tier: i % 2 ? 'a' : 'b' });
+    const apiNs = (i: number): string => `bench-api-${i % 10}`;
+    await client.applyAll(Array.from({ length: 10 }, (_, i) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: apiNs(i) } })));
+    log(`through the API: ${SERVICES} Services in applies of ${APPLY_BATCH} (one request each, all or nothing), concurrency ${APPLY_CONCURRENCY}`);
+    const ta = performance.now();
+    await drive(Math.ceil(SERVICES / APPLY_BATCH), APPLY_CONCURRENCY, async (b) => {
+      const docs: KubeObject[] = [];
+      for (let i = b * APPLY_BATCH; i < Math.min(SERVICES, (b + 1) * APPLY_BATCH); i++) docs.push(serviceManifest(apiNs(i), `api-${i}`, label(i)));
+      await client.applyAll(docs, { fieldManager: 'bench' });
+    });
+    log(`  applied in ${((performance.now() - ta) / 1000).toFixed(2)} s; waiting for the allocations`);
+    const apiKeys = Array.from({ length: SERVICES }, (_, i) => `${apiNs(i)}/api-${i}`);
+    while (apiKeys.some((k) => !seen.has(k))) {
+      if (performance.now() - ta > 300_000) throw new Error('through the API: not every Service got an address in 300 s');
+      await sleep(20);
+    }
+    const apiTotalS = (Math.max(...apiKeys.map((k) => seen.get(k)!)) - ta) / 1000;
+    log(`  ${SERVICES} allocated in ${apiTotalS.toFixed(2)} s: ${(SERVICES / apiTotalS).toFixed(0)}/s`);
+    await settled();
+    log(`through the API: ${LATENCY_SERVICES} Services at ${LATENCY_RATE}/s, one apply request each`);
+    const sentApi = new Map<string, number>();
+    const tla = performance.now();
+    const inflightApi: Promise<unknown>[] = [];
+    for (let i = 0; i < LATENCY_SERVICES; i++) {
+      const due = tla + (i * 1000) / LATENCY_RATE;
+      const wait = due - performance.now();
+      if (wait > 1) await sleep(wait);
+      const name = `api-lat-${i}`;
+      sentApi.set(`${apiNs(i)}/${name}`, performance.now());
+      inflightApi.push(client.apply(serviceManifest(apiNs(i), name, label(i)), { fieldManager: 'bench' }));
+      if (inflightApi.length >= 64) await Promise.all(inflightApi.splice(0));
+    }
+    await Promise.all(inflightApi);
+    const apiDeadline = performance.now() + 120_000;
+    while ([...sentApi.keys()].some((k) => !seen.has(k)) && performance.now() < apiDeadline) await sleep(20);
+    const latApi = [...sentApi].map(([k, t]) => (seen.get(k) ?? Number.POSITIVE_INFINITY) - t).sort((a, b) => a - b);
+    const p99Api = percentile(latApi, 99);
+    log(`  apply request → allocated p50 ${percentile(latApi, 50).toFixed(1)} ms, p99 ${p99Api.toFixed(1)} ms, max ${latApi[latApi.length - 1]!.toFixed(1)} ms`);
+    if (duplicates > 0) throw new Error(`${duplicates} addresses were allocated twice`);
+    client.close();
+
     const result = {
       services: SERVICES,
       allocate_total_s: round(totalS, 2),
@@ -276,10 +360,20 @@ const main = async () => {
       apply_to_allocated_p99_ms: round(p99, 1),
       eventstore_append_eps: round(appendEps),
       ratio_alloc_vs_append: round(allocPerS / appendEps, 3),
+      // The same work applied through the API (HTTP, admission, group commit) in the same run.
+      api_allocate_total_s: round(apiTotalS, 2),
+      api_allocations_per_s: round(SERVICES / apiTotalS),
+      api_apply_to_allocated_p99_ms: round(p99Api, 1),
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
     await sub?.stop().catch(() => undefined);
+    if (api && api.exitCode === null && api.signalCode === null) {
+      const exited = new Promise((r) => api!.once('exit', r));
+      api.kill('SIGTERM');
+      await Promise.race([exited, sleep(5_000)]);
+      if (api.exitCode === null && api.signalCode === null) api.kill('SIGKILL');
+    }
     if (ipam && ipam.exitCode === null && ipam.signalCode === null) {
       const exited = new Promise((r) => ipam!.once('exit', r));
       ipam.kill('SIGTERM');
@@ -287,6 +381,7 @@ const main = async () => {
       if (ipam.exitCode === null && ipam.signalCode === null) ipam.kill('SIGKILL');
     }
     await store.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
+    await store.query(`DROP SCHEMA IF EXISTS "${schema}_api" CASCADE`).catch(() => undefined);
     await store.close();
   }
 };

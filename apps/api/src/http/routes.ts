@@ -460,10 +460,14 @@ export const registerRoutes = (app: FastifyInstance, deps: RouteDeps): void => {
     const text = raw === undefined ? '' : Buffer.isBuffer(raw) ? raw.toString('utf8') : String(raw);
     let docs: Obj[];
     try {
-      const parsed = parseAllDocuments(text).map((d) => {
-        if (d.errors.length) throw new Error(d.errors[0]!.message);
-        return d.toJS() as unknown;
-      });
+      // JSON (what clients send) is YAML too, but JSON.parse is ~20x faster on a large batch.
+      const json = String(req.headers['content-type'] ?? '').includes('json');
+      const parsed = json
+        ? [JSON.parse(text) as unknown]
+        : parseAllDocuments(text).map((d) => {
+            if (d.errors.length) throw new Error(d.errors[0]!.message);
+            return d.toJS() as unknown;
+          });
       docs = parsed.flatMap((d) => (d && typeof d === 'object' && (d as Obj).kind === 'List' && Array.isArray((d as Obj).items) ? ((d as Obj).items as Obj[]) : Array.isArray(d) ? (d as Obj[]) : d == null ? [] : [d as Obj]));
     } catch (e) {
       throw badRequest(`the request body could not be decoded: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
