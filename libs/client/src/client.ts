@@ -1,7 +1,11 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { apiVersionOf, kindByGroupKind, parseApiVersion, resolveKindName, type KindInfo } from '@bosun/resources';
+import type { HistoryEntry } from '@bosun/contracts';
 import { resolveClientConfig, type ClientConfig, type ClientConfigOptions } from './config';
+
+/** The `history` subresource's entries (`describe`), defined once in contracts. */
+export type { HistoryEntry };
 
 export type KubeObject = {
   apiVersion?: string;
@@ -348,16 +352,6 @@ export interface ApplyAllResult {
    * holds no address…).
    */
   readonly results: Array<{ created: boolean; changed: boolean; warnings: string[] }>;
-}
-
-export interface HistoryEntry {
-  readonly position: number;
-  readonly type: string;
-  readonly occurredAt: string;
-  readonly correlationId: string;
-  readonly user?: string;
-  /** What the event did (status projectors' summary), when known. */
-  readonly message?: string;
 }
 
 export interface Table {

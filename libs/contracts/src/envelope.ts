@@ -44,3 +44,18 @@ export interface EventMetadata {
 
 /** The bounded context of an event type: the part before the first dot. */
 export const contextOf = (type: string): string => type.slice(0, Math.max(0, type.indexOf('.'))) || type;
+
+/**
+ * One event that touched an object, as the API's `history` subresource (`bosun describe`) shows
+ * it: a summary of the envelope, without its data.
+ */
+export interface HistoryEntry {
+  readonly position: number;
+  readonly type: string;
+  readonly occurredAt: string;
+  readonly correlationId: string;
+  /** Who did it, for mutating API requests (audit). */
+  readonly user?: string;
+  /** What it did, when the event's status projector summarizes it. */
+  readonly message?: string;
+}

@@ -1,19 +1,6 @@
-import type { EventEnvelope } from '@bosun/contracts';
-import type { ObjectRef } from '@bosun/contracts';
+import type { EventEnvelope, HistoryEntry, ObjectRef } from '@bosun/contracts';
 import { kindByGroupKind, type KindInfo } from '@bosun/resources';
 import type { StatusProjector } from '../status/status-projector';
-
-/** One event that touched an object, kept for `describe`. */
-export interface HistoryEntry {
-  readonly position: number;
-  readonly type: string;
-  readonly occurredAt: string;
-  readonly correlationId: string;
-  /** Who did it, for mutating API requests (audit). */
-  readonly user?: string;
-  /** What it did, when the event's status projector summarizes it. */
-  readonly message?: string;
-}
 
 /** An object as the API holds it: the stored body (storage version) plus its projected status. */
 export interface StoredObject {
