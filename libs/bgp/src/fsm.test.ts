@@ -191,6 +191,28 @@ describe('FSM: stopping', () => {
     const { actions } = when(given(toEstablished), { type: 'ManualStop', notification: { code: 6, subcode: 2 } });
     expect(actions[0]).toMatchObject({ type: 'SendNotification', code: 6, subcode: 2 });
   });
+  describe('RFC 8538: with the N bit exchanged, a stop meant to drop our routes goes as Cease / Hard Reset', () => {
+    const grConfig: FsmConfig = { ...config, params: { ...params, gracefulRestart: { restartTimeSeconds: 120, restarting: false } } };
+    const toEstablishedGR: FsmEvent[] = [{ type: 'ManualStart' }, { type: 'TcpConnectionConfirmed', conn: 1 }, { type: 'OpenReceived', conn: 1, open: peerOpen({}, true) }, { type: 'KeepaliveReceived', conn: 1 }];
+    const shutdown = { code: 6, subcode: 2, data: new Uint8Array([4, 0x62, 0x79, 0x65, 0x21]) };
+    it.each([
+      ['administrative shutdown', 2],
+      ['peer de-configured', 3],
+      ['maximum prefixes', 1],
+    ])('given both sides set N, when stopped for %s, then Hard Reset carries the original code and subcode first', (_n, subcode) => {
+      const { actions } = when(given(toEstablishedGR, grConfig), { type: 'ManualStop', notification: { ...shutdown, subcode } }, grConfig);
+      expect(actions[0]).toEqual({ type: 'SendNotification', conn: 1, code: 6, subcode: 9, data: new Uint8Array([6, subcode, ...shutdown.data]) });
+      expect(actions).toContainEqual(expect.objectContaining({ type: 'SessionDown', error: expect.objectContaining({ reason: expect.stringMatching(/Hard Reset.*\(Cease \/ /) }) }));
+    });
+    it('given both sides set N, when reset for a configuration change, then the plain Cease goes (the peer keeps our routes until End-of-RIB)', () => {
+      const { actions } = when(given(toEstablishedGR, grConfig), { type: 'ManualStop', notification: { code: 6, subcode: 6 } }, grConfig);
+      expect(actions[0]).toMatchObject({ type: 'SendNotification', code: 6, subcode: 6 });
+    });
+    it('given the peer did not advertise graceful restart, when shut down, then the plain Cease goes', () => {
+      const { actions } = when(given(toEstablished, grConfig), { type: 'ManualStop', notification: shutdown }, grConfig);
+      expect(actions[0]).toMatchObject({ type: 'SendNotification', code: 6, subcode: 2, data: shutdown.data });
+    });
+  });
   it('events for connections already gone are ignored', () => {
     const { actions } = when(given(toEstablished), { type: 'HoldTimerExpires', conn: 42 });
     expect(actions).toEqual([]);

@@ -118,8 +118,27 @@ export function establishedConnection(s: FsmState): FsmConnection | undefined {
 }
 
 export function describeNotification(direction: 'sent' | 'received', n: { code: number; subcode: number; data?: Uint8Array }, extra?: string): SessionError {
-  const text = `${errorCodeName(n.code)} / ${errorSubcodeName(n.code, n.subcode)}`;
+  const inner = n.code === ErrorCode.CEASE && n.subcode === CeaseSubcode.HARD_RESET && n.data && n.data.length >= 2 ? ` (${errorCodeName(n.data[0]!)} / ${errorSubcodeName(n.data[0]!, n.data[1]!)})` : '';
+  const text = `${errorCodeName(n.code)} / ${errorSubcodeName(n.code, n.subcode)}${inner}`;
   return { direction, code: n.code, subcode: n.subcode, data: n.data, reason: extra ? `${text}: ${extra}` : text };
+}
+
+/** Cease subcodes that mean "forget my routes" (RFC 8538 §5, as FRR and GoBGP apply it). */
+const HARD_RESET_CEASES: ReadonlySet<number> = new Set([CeaseSubcode.MAXIMUM_NUMBER_OF_PREFIXES_REACHED, CeaseSubcode.ADMINISTRATIVE_SHUTDOWN, CeaseSubcode.PEER_DECONFIGURED, CeaseSubcode.BFD_DOWN]);
+
+/**
+ * RFC 8538: once both sides sent the N bit, a graceful-restart peer keeps our routes across every
+ * NOTIFICATION except Cease / Hard Reset. A stop meant to take them away (shutdown, peer removed)
+ * therefore goes as Hard Reset, with the original code, subcode and data as its data.
+ */
+export function withHardReset(n: { code: number; subcode: number; data?: Uint8Array }, negotiated: NegotiatedSession | undefined): { code: number; subcode: number; data?: Uint8Array } {
+  if (!negotiated?.gracefulRestart || !negotiated.peerGracefulRestart?.notification) return n;
+  if (n.code !== ErrorCode.CEASE || !HARD_RESET_CEASES.has(n.subcode)) return n;
+  const data = new Uint8Array(2 + (n.data?.length ?? 0));
+  data[0] = n.code;
+  data[1] = n.subcode;
+  if (n.data) data.set(n.data, 2);
+  return { code: ErrorCode.CEASE, subcode: CeaseSubcode.HARD_RESET, data };
 }
 
 /** Idle hold before the next attempt after `failures` consecutive failures. */
@@ -215,8 +234,9 @@ function apply(b: Builder, event: FsmEvent, config: FsmConfig): void {
     }
     case 'ManualStop': {
       for (const c of s.connections) {
-        if (event.notification && c.phase !== 'connecting') {
-          b.actions.push({ type: 'SendNotification', conn: c.id, code: event.notification.code, subcode: event.notification.subcode, data: event.notification.data ?? new Uint8Array(0) });
+        const sent = event.notification ? withHardReset(event.notification, c.negotiated) : undefined;
+        if (sent && c.phase !== 'connecting') {
+          b.actions.push({ type: 'SendNotification', conn: c.id, code: sent.code, subcode: sent.subcode, data: sent.data ?? new Uint8Array(0) });
         }
         stopConnTimers(b, c.id);
         b.actions.push({ type: 'CloseConnection', conn: c.id });
@@ -224,7 +244,7 @@ function apply(b: Builder, event: FsmEvent, config: FsmConfig): void {
           b.actions.push({
             type: 'SessionDown',
             conn: c.id,
-            error: event.notification ? describeNotification('sent', event.notification) : { direction: 'local', reason: 'stopped gracefully (no NOTIFICATION)' },
+            error: sent ? describeNotification('sent', sent) : { direction: 'local', reason: 'stopped gracefully (no NOTIFICATION)' },
             graceful: !event.notification,
           });
         }
