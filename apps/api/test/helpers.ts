@@ -4,7 +4,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { createServer as createNetServer } from 'node:net';
 import pg from 'pg';
 
 export const ROOT = resolve(__dirname, '..', '..', '..');
@@ -59,18 +58,7 @@ export const fixture = (): Fixture => {
   return { dir, schema, apiSchema: `${schema}_api`, tokensFile, keyFile, tokens };
 };
 
-/** A free TCP port on loopback (bound to 0, then released); `n` consecutive tries for pairs. */
-export const randomPort = (): number => 20000 + Math.floor(Math.random() * 20000);
-export const freePort = (): Promise<number> =>
-  new Promise((resolveP, reject) => {
-    const s = createNetServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => resolveP(port));
-    });
-  });
+export { freePort } from '@bosun/testing';
 
 export const apiEnv = (f: Fixture, listen: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
   ...process.env,

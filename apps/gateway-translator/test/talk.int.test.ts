@@ -1,14 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate } from 'selfsigned';
 import { parseAllDocuments } from 'yaml';
 import { ApiStatusError, BosunClient, type KubeObject } from '@bosun/client';
-import { dropSchema, dropStaleSchemas, spawnManaged, testDatabaseUrl, testSchemaName, waitFor, type ManagedProcess } from '@bosun/testing';
+import { dropSchema, dropStaleSchemas, freePort, spawnManaged, testDatabaseUrl, testSchemaName, waitFor, type ManagedProcess } from '@bosun/testing';
 
 /**
  * The talk's Gateway end to end through the real processes — the API, ipam and the
@@ -28,16 +27,6 @@ let dir: string;
 let client: BosunClient;
 let translatorHttp: string;
 const procs: ManagedProcess[] = [];
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
 
 const start = (app: string, env: Record<string, string>): ManagedProcess => {
   const p = spawnManaged(undefined, process.execPath, [join(ROOT, 'apps', app, 'dist', 'main.js')], {

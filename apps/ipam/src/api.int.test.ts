@@ -1,10 +1,9 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dropSchema, dropStaleSchemas, testDatabaseUrl, testSchemaName, waitFor } from '@bosun/testing';
+import { dropSchema, dropStaleSchemas, freePort, testDatabaseUrl, testSchemaName, waitFor } from '@bosun/testing';
 
 /**
  * The talk's LB IPAM part end to end through the real processes: the API, the ipam service and
@@ -19,16 +18,6 @@ let schema: string;
 let dir: string;
 let server: string;
 const children = new Set<ChildProcess>();
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
 
 const start = (main: string, env: Record<string, string>): ChildProcess => {
   const child = spawn(process.execPath, [join(ROOT, main)], {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { resourceStreamId, type EventEnvelope } from '@bosun/contracts';
 import { createEventStore, DEFAULT_DATABASE_URL, type PostgresEventStore, type Subscription } from '@bosun/event-store';
 import { BosunClient, type KubeObject } from '@bosun/client';
-import { createServer } from 'node:net';
+import { freePort } from '@bosun/testing';
 
 const log = (msg: string) => process.stderr.write(`[bench:ipam] ${msg}\n`);
 const url = process.env['DATABASE_URL'] ?? DEFAULT_DATABASE_URL;
@@ -115,16 +115,6 @@ const startIpam = (schema: string): { child: ChildProcess; ready: Promise<void> 
   return { child, ready };
 };
 
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      srv.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
 
 /** The compiled API on the same event store (its own tables in `<schema>_api`), no tokens file: open, as in a test. */
 const startApi = async (schema: string): Promise<{ child: ChildProcess; server: string }> => {

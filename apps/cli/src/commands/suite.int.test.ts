@@ -1,26 +1,16 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '@bosun/testing';
 
 // `bosun up --only api` / `bosun down` in a scratch folder, with its own schema and ports.
 const ROOT = resolve(__dirname, '..', '..', '..', '..');
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 const dir = mkdtempSync(join(tmpdir(), 'bosun-up-'));
 const schema = `api_t_up_${Math.random().toString(36).slice(2, 8)}`;
-
-const freePort = (): Promise<number> =>
-  new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => res(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
 
 const bosun = (args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; out: string }> =>
   new Promise((res) => {
