@@ -86,6 +86,23 @@ const writeCtx = (req: FastifyRequest, user: User): WriteContext => {
   };
 };
 
+/**
+ * JSON is YAML too, and clients (kubectl's server-side apply among them) send JSON as
+ * `application/apply-patch+yaml`: JSON.parse takes it ~20x faster than the YAML parser, which
+ * only gets what JSON.parse refuses.
+ */
+const parseJsonFirst = <T>(text: string, yaml: (text: string) => T, asJson: (v: unknown) => T): T => {
+  const head = text.trimStart()[0];
+  if (head === '{' || head === '[') {
+    try {
+      return asJson(JSON.parse(text));
+    } catch {
+      /* not JSON: YAML below (a multi-document stream, flow style…) */
+    }
+  }
+  return yaml(text);
+};
+
 const parseBody = (req: FastifyRequest): unknown => {
   const raw = req.body;
   if (raw === undefined || raw === null || raw === '') return undefined;
@@ -93,7 +110,7 @@ const parseBody = (req: FastifyRequest): unknown => {
   if (ct === 'application/vnd.kubernetes.protobuf') return decodeKubernetesProtobuf(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw), 'binary'));
   const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : String(raw);
   try {
-    if (ct.includes('yaml')) return parseYaml(text);
+    if (ct.includes('yaml')) return parseJsonFirst<unknown>(text, parseYaml, (v) => v);
     if (ct.includes('protobuf') || ct.includes('cbor')) throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
     return JSON.parse(text);
   } catch (e) {
@@ -460,14 +477,12 @@ export const registerRoutes = (app: FastifyInstance, deps: RouteDeps): void => {
     const text = raw === undefined ? '' : Buffer.isBuffer(raw) ? raw.toString('utf8') : String(raw);
     let docs: Obj[];
     try {
-      // JSON (what clients send) is YAML too, but JSON.parse is ~20x faster on a large batch.
-      const json = String(req.headers['content-type'] ?? '').includes('json');
-      const parsed = json
-        ? [JSON.parse(text) as unknown]
-        : parseAllDocuments(text).map((d) => {
-            if (d.errors.length) throw new Error(d.errors[0]!.message);
-            return d.toJS() as unknown;
-          });
+      const yamlDocuments = (t: string): unknown[] =>
+        parseAllDocuments(t).map((d) => {
+          if (d.errors.length) throw new Error(d.errors[0]!.message);
+          return d.toJS() as unknown;
+        });
+      const parsed = String(req.headers['content-type'] ?? '').includes('json') ? [JSON.parse(text) as unknown] : parseJsonFirst(text, yamlDocuments, (v) => [v]);
       docs = parsed.flatMap((d) => (d && typeof d === 'object' && (d as Obj).kind === 'List' && Array.isArray((d as Obj).items) ? ((d as Obj).items as Obj[]) : Array.isArray(d) ? (d as Obj[]) : d == null ? [] : [d as Obj]));
     } catch (e) {
       throw badRequest(`the request body could not be decoded: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
