@@ -482,7 +482,7 @@ export const registerRoutes = (app: FastifyInstance, deps: RouteDeps): void => {
           if (d.errors.length) throw new Error(d.errors[0]!.message);
           return d.toJS() as unknown;
         });
-      const parsed = String(req.headers['content-type'] ?? '').includes('json') ? [JSON.parse(text) as unknown] : parseJsonFirst(text, yamlDocuments, (v) => [v]);
+      const parsed = parseJsonFirst(text, yamlDocuments, (v) => [v]);
       docs = parsed.flatMap((d) => (d && typeof d === 'object' && (d as Obj).kind === 'List' && Array.isArray((d as Obj).items) ? ((d as Obj).items as Obj[]) : Array.isArray(d) ? (d as Obj[]) : d == null ? [] : [d as Obj]));
     } catch (e) {
       throw badRequest(`the request body could not be decoded: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
