@@ -224,38 +224,47 @@ const main = async () => {
     };
     await settled();
 
+    /**
+     * LATENCY_SERVICES writes at LATENCY_RATE/s (at most 64 in flight); each one's time until its
+     * allocation is seen. `op(i)` names the Service (`ns/name`) and gives its write. Returns p99.
+     */
+    const pacedLatency = async (op: (i: number) => [string, () => Promise<unknown>], what: string): Promise<number> => {
+      const sent = new Map<string, number>();
+      const t0 = performance.now();
+      const inflight: Promise<unknown>[] = [];
+      for (let i = 0; i < LATENCY_SERVICES; i++) {
+        const wait = t0 + (i * 1000) / LATENCY_RATE - performance.now();
+        if (wait > 1) await sleep(wait);
+        const [key, write] = op(i);
+        sent.set(key, performance.now());
+        inflight.push(write());
+        if (inflight.length >= 64) await Promise.all(inflight.splice(0));
+      }
+      await Promise.all(inflight);
+      const offered = LATENCY_SERVICES / ((performance.now() - t0) / 1000);
+      const deadline = performance.now() + 120_000;
+      while ([...sent.keys()].some((k) => !seen.has(k)) && performance.now() < deadline) await sleep(20);
+      if (process.env['BENCH_DEBUG']) {
+        // Worst latency per 250 ms of the run: spikes show where they are.
+        const windows = new Map<number, number>();
+        for (const [k, t] of sent) {
+          const w = Math.floor((t - t0) / 250);
+          windows.set(w, Math.max(windows.get(w) ?? 0, (seen.get(k) ?? Number.POSITIVE_INFINITY) - t));
+        }
+        log(`  worst per 250 ms: ${[...windows.entries()].sort((x, y) => x[0] - y[0]).map(([, v]) => v.toFixed(0)).join(' ')}`);
+      }
+      const lat = [...sent].map(([k, t]) => (seen.get(k) ?? Number.POSITIVE_INFINITY) - t).sort((x, y) => x - y);
+      log(`  offered ${offered.toFixed(0)}/s; ${what} p50 ${percentile(lat, 50).toFixed(1)} ms, p99 ${percentile(lat, 99).toFixed(1)} ms, max ${lat[lat.length - 1]!.toFixed(1)} ms`);
+      return percentile(lat, 99);
+    };
+
     // --- latency: one apply per Service at a steady rate ------------------------------------------
     log(`latency: ${LATENCY_SERVICES} Services at ${LATENCY_RATE}/s, one apply each`);
-    const sent = new Map<string, number>();
-    const tl = performance.now();
-    const inflight: Promise<unknown>[] = [];
-    for (let i = 0; i < LATENCY_SERVICES; i++) {
-      const due = tl + (i * 1000) / LATENCY_RATE;
-      const wait = due - performance.now();
-      if (wait > 1) await sleep(wait);
+    const p99 = await pacedLatency((i) => {
       const name = `lat-${i}`;
-      const s = serviceApplied('bench-lat', name, { tier: i % 2 ? 'a' : 'b' }, 'IPv4');
-      sent.set(`bench-lat/${name}`, performance.now());
-      inflight.push(store.append(s.streamId, 'any', [s.event]));
-      if (inflight.length >= 64) await Promise.all(inflight.splice(0));
-    }
-    await Promise.all(inflight);
-    const offered = LATENCY_SERVICES / ((performance.now() - tl) / 1000);
-    const deadline = performance.now() + 120_000;
-    while ([...sent.keys()].some((k) => !seen.has(k)) && performance.now() < deadline) await sleep(20);
-    if (process.env['BENCH_DEBUG']) {
-      // Worst latency per 250 ms of the run: spikes show where they are.
-      const windows = new Map<number, number>();
-      for (const [k, t] of sent) {
-        const w = Math.floor((t - tl) / 250);
-        windows.set(w, Math.max(windows.get(w) ?? 0, (seen.get(k) ?? Number.POSITIVE_INFINITY) - t));
-      }
-      log(`  worst per 250 ms: ${[...windows.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => v.toFixed(0)).join(' ')}`);
-    }
-    const lat = [...sent].map(([k, t]) => (seen.get(k) ?? Number.POSITIVE_INFINITY) - t).sort((a, b) => a - b);
-    const p50 = percentile(lat, 50);
-    const p99 = percentile(lat, 99);
-    log(`  offered ${offered.toFixed(0)}/s; apply → allocated p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${lat[lat.length - 1]!.toFixed(1)} ms`);
+      const svc = serviceApplied('bench-lat', name, { tier: i % 2 ? 'a' : 'b' }, 'IPv4');
+      return [`bench-lat/${name}`, () => store.append(svc.streamId, 'any', [svc.event])];
+    }, 'apply → allocated');
     if (duplicates > 0) throw new Error(`${duplicates} addresses were allocated twice`);
     log(`  ${ips.size} distinct addresses, no duplicates`);
 
@@ -322,24 +331,10 @@ const main = async () => {
     log(`  ${SERVICES} allocated in ${apiTotalS.toFixed(2)} s: ${(SERVICES / apiTotalS).toFixed(0)}/s`);
     await settled();
     log(`through the API: ${LATENCY_SERVICES} Services at ${LATENCY_RATE}/s, one apply request each`);
-    const sentApi = new Map<string, number>();
-    const tla = performance.now();
-    const inflightApi: Promise<unknown>[] = [];
-    for (let i = 0; i < LATENCY_SERVICES; i++) {
-      const due = tla + (i * 1000) / LATENCY_RATE;
-      const wait = due - performance.now();
-      if (wait > 1) await sleep(wait);
+    const p99Api = await pacedLatency((i) => {
       const name = `api-lat-${i}`;
-      sentApi.set(`${apiNs(i)}/${name}`, performance.now());
-      inflightApi.push(client.apply(serviceManifest(apiNs(i), name, label(i)), { fieldManager: 'bench' }));
-      if (inflightApi.length >= 64) await Promise.all(inflightApi.splice(0));
-    }
-    await Promise.all(inflightApi);
-    const apiDeadline = performance.now() + 120_000;
-    while ([...sentApi.keys()].some((k) => !seen.has(k)) && performance.now() < apiDeadline) await sleep(20);
-    const latApi = [...sentApi].map(([k, t]) => (seen.get(k) ?? Number.POSITIVE_INFINITY) - t).sort((a, b) => a - b);
-    const p99Api = percentile(latApi, 99);
-    log(`  apply request → allocated p50 ${percentile(latApi, 50).toFixed(1)} ms, p99 ${p99Api.toFixed(1)} ms, max ${latApi[latApi.length - 1]!.toFixed(1)} ms`);
+      return [`${apiNs(i)}/${name}`, () => client.apply(serviceManifest(apiNs(i), name, label(i)), { fieldManager: 'bench' })];
+    }, 'apply request → allocated');
     if (duplicates > 0) throw new Error(`${duplicates} addresses were allocated twice`);
     client.close();
 
